@@ -1,0 +1,85 @@
+package jango.engine;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/** A growable big-endian byte buffer for the log and snapshot codecs; reusable after {@link #reset()}. */
+public final class ByteWriter {
+    private byte[] bytes;
+    private int size;
+
+    public ByteWriter(int initialCapacity) {
+        bytes = new byte[Math.max(16, initialCapacity)];
+    }
+
+    public void reset() {
+        size = 0;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** The backing array; valid from 0 to {@link #size()}. */
+    public byte[] array() {
+        return bytes;
+    }
+
+    public byte[] toByteArray() {
+        return Arrays.copyOf(bytes, size);
+    }
+
+    private void ensure(int more) {
+        if (size + more > bytes.length) {
+            bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+        }
+    }
+
+    public void writeByte(int value) {
+        ensure(1);
+        bytes[size++] = (byte) value;
+    }
+
+    public void writeInt(int value) {
+        ensure(4);
+        bytes[size++] = (byte) (value >>> 24);
+        bytes[size++] = (byte) (value >>> 16);
+        bytes[size++] = (byte) (value >>> 8);
+        bytes[size++] = (byte) value;
+    }
+
+    public void writeLong(long value) {
+        writeInt((int) (value >>> 32));
+        writeInt((int) value);
+    }
+
+    public void writeInt128(Int128 value) {
+        writeLong(value.hi());
+        writeLong(value.lo());
+    }
+
+    public void writeBytes(byte[] source, int offset, int length) {
+        ensure(length);
+        System.arraycopy(source, offset, bytes, size, length);
+        size += length;
+    }
+
+    /** A string, or null, as a length (-1 for null) and UTF-8 bytes. */
+    public void writeString(String value) {
+        if (value == null) {
+            writeInt(-1);
+            return;
+        }
+        byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+        writeInt(utf8.length);
+        writeBytes(utf8, 0, utf8.length);
+    }
+
+    /** Overwrites 4 bytes at {@code position} (for lengths known only after writing). */
+    public void putInt(int position, int value) {
+        bytes[position] = (byte) (value >>> 24);
+        bytes[position + 1] = (byte) (value >>> 16);
+        bytes[position + 2] = (byte) (value >>> 8);
+        bytes[position + 3] = (byte) value;
+    }
+}

@@ -1,0 +1,135 @@
+package jango.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The binary form of a command in the log. Also its fingerprint: two bodies are "the same" for
+ * idempotency exactly when their encodings are equal, so the comparison is by meaning (JSON key
+ * order and spacing do not matter) and exact (no hash to collide).
+ */
+public final class CommandCodec {
+    private static final int DEPOSIT = 1;
+    private static final int WITHDRAW = 2;
+    private static final int HOLD = 3;
+    private static final int RELEASE = 4;
+    private static final int TRANSFER = 5;
+    private static final int ADJUST = 6;
+    private static final int REGISTER_ASSET = 7;
+    private static final int TICK = 8;
+
+    private CommandCodec() {
+    }
+
+    public static byte[] encode(Command command) {
+        ByteWriter out = new ByteWriter(96);
+        encode(command, out);
+        return out.toByteArray();
+    }
+
+    public static void encode(Command command, ByteWriter out) {
+        switch (command) {
+            case Command.Deposit d -> {
+                out.writeByte(DEPOSIT);
+                out.writeString(d.id());
+                out.writeString(d.account());
+                out.writeString(d.asset());
+                writeDecimal(out, d.amount());
+            }
+            case Command.Withdraw w -> {
+                out.writeByte(WITHDRAW);
+                out.writeString(w.id());
+                out.writeString(w.account());
+                out.writeString(w.asset());
+                writeDecimal(out, w.amount());
+            }
+            case Command.PlaceHold h -> {
+                out.writeByte(HOLD);
+                out.writeString(h.id());
+                out.writeString(h.account());
+                out.writeString(h.asset());
+                writeDecimal(out, h.amount());
+                out.writeString(h.holdId());
+                out.writeLong(h.expiresAtMicros());
+            }
+            case Command.Release r -> {
+                out.writeByte(RELEASE);
+                out.writeString(r.id());
+                out.writeString(r.holdId());
+                out.writeByte(r.amount() == null ? 0 : 1);
+                if (r.amount() != null) {
+                    writeDecimal(out, r.amount());
+                }
+            }
+            case Command.Transfer t -> {
+                out.writeByte(TRANSFER);
+                out.writeString(t.id());
+                out.writeByte(t.legs().size());
+                for (Leg leg : t.legs()) {
+                    out.writeString(leg.from());
+                    out.writeString(leg.to());
+                    out.writeString(leg.asset());
+                    writeDecimal(out, leg.amount());
+                    out.writeString(leg.holdId());
+                }
+            }
+            case Command.Adjust a -> {
+                out.writeByte(ADJUST);
+                out.writeString(a.id());
+                out.writeString(a.account());
+                out.writeString(a.asset());
+                writeDecimal(out, a.amount());
+                out.writeString(a.reason());
+            }
+            case Command.RegisterAsset r -> {
+                out.writeByte(REGISTER_ASSET);
+                out.writeString(r.code());
+                out.writeByte(r.scale());
+            }
+            case Command.Tick t -> out.writeByte(TICK);
+        }
+    }
+
+    /** @throws IllegalArgumentException when the bytes are not a well-formed command */
+    public static Command decode(ByteReader in) {
+        int type = in.readByte();
+        return switch (type) {
+            case DEPOSIT -> new Command.Deposit(in.readString(), in.readString(), in.readString(), readDecimal(in));
+            case WITHDRAW -> new Command.Withdraw(in.readString(), in.readString(), in.readString(), readDecimal(in));
+            case HOLD -> new Command.PlaceHold(in.readString(), in.readString(), in.readString(), readDecimal(in),
+                    in.readString(), in.readLong());
+            case RELEASE -> {
+                String id = in.readString();
+                String hold = in.readString();
+                yield new Command.Release(id, hold, in.readByte() == 0 ? null : readDecimal(in));
+            }
+            case TRANSFER -> {
+                String id = in.readString();
+                int count = in.readByte();
+                List<Leg> legs = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    legs.add(new Leg(in.readString(), in.readString(), in.readString(), readDecimal(in), in.readString()));
+                }
+                yield new Command.Transfer(id, legs);
+            }
+            case ADJUST -> new Command.Adjust(in.readString(), in.readString(), in.readString(), readDecimal(in), in.readString());
+            case REGISTER_ASSET -> new Command.RegisterAsset(in.readString(), in.readByte());
+            case TICK -> new Command.Tick();
+            default -> throw new IllegalArgumentException("unknown command type " + type);
+        };
+    }
+
+    private static void writeDecimal(ByteWriter out, Decimal amount) {
+        out.writeByte(amount.fractionDigits());
+        out.writeByte(amount.overflowed() ? 1 : 0);
+        if (!amount.overflowed()) {
+            out.writeInt128(amount.unscaled());
+        }
+    }
+
+    private static Decimal readDecimal(ByteReader in) {
+        int fractionDigits = in.readByte();
+        boolean overflowed = in.readByte() == 1;
+        return new Decimal(overflowed ? null : in.readInt128(), fractionDigits);
+    }
+}

@@ -1,0 +1,22 @@
+package jango.engine;
+
+/** What applying one log entry came to. */
+public record Outcome(Kind kind, Result result, String message, int assetScale) {
+    public enum Kind {
+        /** A client command applied or rejected for the first time; {@code result} is now stored. */
+        NEW,
+        /** The same id and body were seen before; {@code result} is the stored one. */
+        REPLAYED,
+        /** The same id was seen before with another body; nothing changed. */
+        ID_CONFLICT,
+        ASSET_CREATED,
+        ASSET_EXISTS,
+        /** The asset exists with another scale ({@code assetScale}); nothing changed. */
+        ASSET_CONFLICT,
+        TICK
+    }
+
+    static Outcome of(Kind kind, Result result) {
+        return new Outcome(kind, result, null, -1);
+    }
+}

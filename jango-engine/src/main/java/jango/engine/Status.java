@@ -1,0 +1,6 @@
+package jango.engine;
+
+public enum Status {
+    APPLIED,
+    REJECTED
+}

@@ -1,0 +1,51 @@
+package jango.engine.port;
+
+import jango.engine.BalanceView;
+import jango.engine.Command;
+import jango.engine.HoldView;
+import jango.engine.Outcome;
+import jango.engine.Result;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the server needs from a backend (embedded journal today, Kafka + PostgreSQL later). Every
+ * future completes only after its command is durable and applied, or exceptionally with
+ * {@link LedgerUnavailableException} when nothing was applied and the caller may retry.
+ */
+public interface Ledger extends AutoCloseable {
+
+    /** Sequences, makes durable and applies the commands, answering in the same order. */
+    CompletableFuture<List<Outcome>> submit(List<Command> commands);
+
+    /** Asset code -> scale. */
+    Map<String, Integer> assets();
+
+    /** The stored result of a command id, or null. */
+    Result result(String commandId);
+
+    /** True when {@code commandId} is stored with exactly this command's body (a safe replay). */
+    boolean sameBody(String commandId, Command command);
+
+    /** The owner's balances, ordered by asset; {@code asset} null for all. */
+    List<BalanceView> balances(String owner, String asset);
+
+    HoldView hold(String holdId);
+
+    /**
+     * History, newest first, including every change applied before this call.
+     *
+     * @throws IllegalArgumentException for a cursor this ledger did not make
+     */
+    HistoryPage history(String owner, String asset, int limit, String cursor);
+
+    List<ShardStatus> shards();
+
+    /** Operations: the state hash at the current position (see jango audit). */
+    StateSummary stateSummary();
+
+    @Override
+    void close();
+}
