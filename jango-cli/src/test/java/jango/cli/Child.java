@@ -1,0 +1,107 @@
+package jango.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** {@code jango} in a separate JVM, as a user runs it; killed with SIGKILL when a test says so. */
+final class Child {
+    private static final Pattern LISTENING = Pattern.compile("listening on (http://[^ ]+)");
+
+    private final Process process;
+    private final String url;
+
+    private Child(Process process, String url) {
+        this.process = process;
+        this.url = url;
+    }
+
+    record Result(int exitCode, String output) {
+    }
+
+    static List<String> javaCommand(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.add("-Xmx1g");
+        command.add("--enable-native-access=ALL-UNNAMED");
+        if (Runtime.version().feature() >= 24) {
+            command.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add("jango.cli.Jango");
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /** Starts {@code jango serve --port 0} and waits for its "listening" line. */
+    static Child serve(Path dataDir, Path log) throws IOException {
+        Process process = new ProcessBuilder(javaCommand("serve", "--port", "0", "--data-dir", dataDir.toString()))
+                .redirectError(log.toFile()).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        CompletableFuture<String> listening = CompletableFuture.supplyAsync(() -> {
+            try {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    Matcher matcher = LISTENING.matcher(line);
+                    if (matcher.find()) {
+                        return matcher.group(1);
+                    }
+                }
+                return null;
+            } catch (IOException e) {
+                return null;
+            }
+        });
+        try {
+            String url = listening.get(60, TimeUnit.SECONDS);
+            if (url == null) {
+                throw new IOException("jango serve exited (" + process.waitFor() + ") before listening:\n" + Files.readString(log));
+            }
+            return new Child(process, url);
+        } catch (Exception e) {
+            process.destroyForcibly();
+            throw new IOException("jango serve did not start: " + e + "\n" + Files.readString(log), e);
+        }
+    }
+
+    /** Runs a jango command to completion (bounded) and returns its exit code and output. */
+    static Result run(Path log, String... args) throws Exception {
+        Process process = new ProcessBuilder(javaCommand(args)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!process.waitFor(10, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new AssertionError("jango " + String.join(" ", args) + " did not finish in 10 minutes");
+        }
+        return new Result(process.exitValue(), Files.readString(log));
+    }
+
+    String url() {
+        return url;
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, no goodbye. */
+    void kill9() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** SIGTERM: the clean stop a user gets with Ctrl-C. */
+    void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("jango serve did not stop within 60 s of SIGTERM");
+        }
+    }
+}

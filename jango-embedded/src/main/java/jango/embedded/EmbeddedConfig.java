@@ -1,0 +1,80 @@
+package jango.embedded;
+
+import jango.embedded.journal.ChannelOpener;
+
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.function.LongSupplier;
+
+/**
+ * Settings of the embedded ledger, built once and passed in. Every limit is explicit: an
+ * unbounded queue or wait is a bug.
+ *
+ * @param dataDir            journal/, snapshots/ and history/ live here
+ * @param maxBatchCommands   most commands the writer drains into one journal record (one fsync)
+ * @param maxPendingCommands commands admitted but not yet written; past it callers get 503 UNAVAILABLE
+ * @param snapshotEveryCommands a snapshot after this many log entries since the last one
+ * @param writeRetries       attempts to write a batch after the first failure, then the shard halts
+ * @param retryBackoffMs     first backoff between attempts, doubled each time
+ * @param historyWaitMs      how long a history query waits for the index to catch up
+ * @param clockMicros        the sequencer's clock (epoch microseconds); the engine never reads a clock
+ * @param opener             opens journal files; tests pass one that fails to prove the halt path
+ */
+public record EmbeddedConfig(Path dataDir, int maxBatchCommands, int maxPendingCommands, long snapshotEveryCommands,
+                             long segmentBytes, int writeRetries, long retryBackoffMs, long historyWaitMs,
+                             LongSupplier clockMicros, ChannelOpener opener) {
+
+    public static final int DEFAULT_MAX_BATCH_COMMANDS = 20_000;
+
+    public EmbeddedConfig {
+        check(maxBatchCommands >= 10_000, "maxBatchCommands", maxBatchCommands, ">= 10000 (one API batch must fit)");
+        check(maxPendingCommands >= maxBatchCommands, "maxPendingCommands", maxPendingCommands, ">= maxBatchCommands");
+        check(snapshotEveryCommands > 0, "snapshotEveryCommands", snapshotEveryCommands, "> 0");
+        check(segmentBytes >= 1 << 16, "segmentBytes", segmentBytes, ">= 65536");
+        check(writeRetries >= 0 && writeRetries <= 10, "writeRetries", writeRetries, "0..10");
+        check(retryBackoffMs >= 0 && retryBackoffMs <= 10_000, "retryBackoffMs", retryBackoffMs, "0..10000");
+        check(historyWaitMs > 0, "historyWaitMs", historyWaitMs, "> 0");
+    }
+
+    public static EmbeddedConfig defaults(Path dataDir) {
+        return new EmbeddedConfig(dataDir, DEFAULT_MAX_BATCH_COMMANDS, 200_000, 1_000_000, 256L << 20, 3, 50, 5_000,
+                EmbeddedConfig::systemMicros, EmbeddedConfig::openForAppend);
+    }
+
+    public EmbeddedConfig withOpener(ChannelOpener newOpener) {
+        return new EmbeddedConfig(dataDir, maxBatchCommands, maxPendingCommands, snapshotEveryCommands, segmentBytes,
+                writeRetries, retryBackoffMs, historyWaitMs, clockMicros, newOpener);
+    }
+
+    public EmbeddedConfig withSnapshotEveryCommands(long every) {
+        return new EmbeddedConfig(dataDir, maxBatchCommands, maxPendingCommands, every, segmentBytes,
+                writeRetries, retryBackoffMs, historyWaitMs, clockMicros, opener);
+    }
+
+    public EmbeddedConfig withSegmentBytes(long bytes) {
+        return new EmbeddedConfig(dataDir, maxBatchCommands, maxPendingCommands, snapshotEveryCommands, bytes,
+                writeRetries, retryBackoffMs, historyWaitMs, clockMicros, opener);
+    }
+
+    public EmbeddedConfig withClock(LongSupplier clock) {
+        return new EmbeddedConfig(dataDir, maxBatchCommands, maxPendingCommands, snapshotEveryCommands, segmentBytes,
+                writeRetries, retryBackoffMs, historyWaitMs, clock, opener);
+    }
+
+    static long systemMicros() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+    }
+
+    static FileChannel openForAppend(Path path) throws java.io.IOException {
+        return FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
+    }
+
+    private static void check(boolean ok, String name, Object value, String expected) {
+        if (!ok) {
+            throw new IllegalArgumentException(name + ": " + value + " (expected: " + expected + ")");
+        }
+    }
+}

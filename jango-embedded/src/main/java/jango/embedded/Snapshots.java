@@ -1,0 +1,162 @@
+package jango.embedded;
+
+import jango.engine.Engine;
+import jango.engine.SnapshotCodec;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Snapshot files {@code snapshot-<seq>.bin}: the engine state after log entry {@code seq}, followed
+ * by a CRC32C of everything before it. Written to a temporary file, forced, renamed, and the
+ * directory forced, so a crash leaves either the old set or the new one. Snapshots bound recovery
+ * time; the journal is kept whole, so a bad snapshot only costs a longer replay.
+ */
+final class Snapshots {
+    private static final Logger log = LoggerFactory.getLogger(Snapshots.class);
+    private static final int KEEP = 2;
+
+    private final Path dir;
+
+    Snapshots(Path dir) throws IOException {
+        this.dir = Files.createDirectories(dir);
+    }
+
+    record Loaded(Engine engine, Path file) {
+    }
+
+    /** Snapshot seqs present, newest first. */
+    List<Long> seqs() throws IOException {
+        List<Long> seqs = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("snapshot-") && n.endsWith(".bin"))
+                    .forEach(n -> seqs.add(Long.parseLong(n.substring(9, n.length() - 4))));
+        }
+        seqs.sort(Comparator.reverseOrder());
+        return seqs;
+    }
+
+    /** The engine from snapshot {@code seq}, checked against its CRC. */
+    Engine load(long seq) throws IOException {
+        Path file = file(seq);
+        CRC32C crc = new CRC32C();
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            long size = Files.size(file);
+            if (size < 8) {
+                throw new IOException(file + ": too short to be a snapshot");
+            }
+            InputStream body = new CheckedInputStream(new BoundedInputStream(raw, size - 8), crc);
+            Engine engine = SnapshotCodec.read(body);
+            if (body.read() != -1) {
+                throw new IOException(file + ": bytes after the snapshot body");
+            }
+            long stored = new DataInputStream(raw).readLong();
+            if (stored != crc.getValue()) {
+                throw new IOException(file + ": CRC32C mismatch (stored " + stored + ", computed " + crc.getValue() + ")");
+            }
+            if (engine.lastSeq() != seq) {
+                throw new IOException(file + ": holds seq " + engine.lastSeq() + ", name says " + seq);
+            }
+            return engine;
+        }
+    }
+
+    void write(Engine engine) throws IOException {
+        long seq = engine.lastSeq();
+        Path tmp = dir.resolve("snapshot-" + seq + ".tmp");
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            CRC32C crc = new CRC32C();
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+            SnapshotCodec.write(engine, new CheckedOutputStream(nonClosing(out), crc));
+            new java.io.DataOutputStream(out).writeLong(crc.getValue());
+            out.flush();
+            channel.force(true);
+        }
+        Files.move(tmp, file(seq), StandardCopyOption.ATOMIC_MOVE);
+        Fsync.directory(dir);
+        List<Long> seqs = seqs();
+        for (int i = KEEP; i < seqs.size(); i++) {
+            Files.deleteIfExists(file(seqs.get(i)));
+        }
+        log.info("event=snapshot_written seq={} file={}", seq, file(seq).getFileName());
+    }
+
+    private Path file(long seq) {
+        return dir.resolve(String.format("snapshot-%020d.bin", seq));
+    }
+
+    private static OutputStream nonClosing(OutputStream out) {
+        return new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
+    }
+
+    /** Reads at most {@code limit} bytes, so the trailing CRC stays unread by the codec. */
+    private static final class BoundedInputStream extends java.io.FilterInputStream {
+        private long left;
+
+        BoundedInputStream(InputStream in, long limit) {
+            super(in);
+            this.left = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = in.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public void close() {
+            // the outer stream is closed by its owner
+        }
+    }
+}

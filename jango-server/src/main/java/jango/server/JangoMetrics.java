@@ -1,0 +1,72 @@
+package jango.server;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import jango.engine.Outcome;
+import jango.engine.port.Ledger;
+import jango.engine.port.LedgerObserver;
+import jango.engine.port.ShardStatus;
+
+import java.util.concurrent.TimeUnit;
+
+/** Prometheus metrics: commands by status, batch sizes, journal write and apply time, shard health. */
+public final class JangoMetrics implements LedgerObserver {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter applied = Counter.builder("jango.commands").tag("status", "APPLIED").register(registry);
+    private final Counter rejected = Counter.builder("jango.commands").tag("status", "REJECTED").register(registry);
+    private final Counter replayed = Counter.builder("jango.commands").tag("status", "REPLAYED").register(registry);
+    private final Counter conflicts = Counter.builder("jango.commands").tag("status", "ID_CONFLICT").register(registry);
+    private final Counter writeFailures = Counter.builder("jango.journal.write.failures").register(registry);
+    private final DistributionSummary batchEntries = DistributionSummary.builder("jango.batch.entries")
+            .description("log entries per journal record (one fsync)").publishPercentiles(0.5, 0.99).register(registry);
+    private final Timer writeTime = Timer.builder("jango.batch.write").description("append + fsync of one batch")
+            .publishPercentiles(0.5, 0.99, 0.999).register(registry);
+    private final Timer applyTime = Timer.builder("jango.batch.apply").description("engine apply of one batch")
+            .publishPercentiles(0.5, 0.99).register(registry);
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Shard gauges read the ledger when scraped. */
+    public void bind(Ledger ledger) {
+        Gauge.builder("jango.shards.halted", ledger, l -> l.shards().stream().filter(s -> !s.up()).count())
+                .description("shards halted after an infrastructure failure").register(registry);
+        Gauge.builder("jango.log.applied.seq", ledger, l -> l.shards().stream().mapToLong(ShardStatus::appliedSeq).max().orElse(0))
+                .description("last applied log position").register(registry);
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    void outcome(Outcome outcome) {
+        switch (outcome.kind()) {
+            case NEW -> (outcome.result().applied() ? applied : rejected).increment();
+            case REPLAYED -> replayed.increment();
+            case ID_CONFLICT -> conflicts.increment();
+            default -> {
+            }
+        }
+    }
+
+    void replayed() {
+        replayed.increment();
+    }
+
+    @Override
+    public void batchWritten(int shard, int entries, int bytes, long writeNanos, long applyNanos) {
+        batchEntries.record(entries);
+        writeTime.record(writeNanos, TimeUnit.NANOSECONDS);
+        applyTime.record(applyNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void writeFailed(int shard, String reason) {
+        writeFailures.increment();
+    }
+}

@@ -1,0 +1,438 @@
+package jango.server;
+
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.ContentTooLargeException;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerErrorHandler;
+import com.linecorp.armeria.server.ServiceConfig;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import jango.engine.BalanceView;
+import jango.engine.Command;
+import jango.engine.HoldView;
+import jango.engine.Names;
+import jango.engine.Outcome;
+import jango.engine.Result;
+import jango.engine.port.HistoryPage;
+import jango.engine.port.Ledger;
+import jango.engine.port.LedgerUnavailableException;
+import jango.engine.port.StateSummary;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP/JSON API of shared/API.md on Armeria. Validation happens here, before anything reaches
+ * the log; the ledger answers only after the command is durable. Responses are rendered on the
+ * request's event loop, never on the ledger's writer thread.
+ */
+public final class JangoServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(JangoServer.class);
+
+    public static final int MAX_BODY_BYTES = 1 << 20;
+    public static final int MAX_BATCH_COMMANDS = 10_000;
+    public static final int MAX_HISTORY_LIMIT = 1_000;
+    static final String REPLAYED_HEADER = "jango-replayed";
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .build();
+
+    private final Ledger ledger;
+    private final Render render;
+    private final JangoMetrics metrics;
+    private final Server server;
+
+    public JangoServer(Ledger ledger, JangoMetrics metrics, String host, int port) {
+        this.ledger = ledger;
+        this.render = new Render(ledger.assets());
+        this.metrics = metrics;
+        this.server = Server.builder()
+                .http(new InetSocketAddress(host, port))
+                .maxRequestLength(MAX_BODY_BYTES)
+                .meterRegistry(metrics.registry())
+                .errorHandler(new ErrorHandler())
+                .route().put("/v1/assets/{code}").build(this::putAsset)
+                .route().get("/v1/assets").build((ctx, req) -> ok(Render.assets(ledger.assets())))
+                .route().post("/v1/commands").build(this::postCommand)
+                .route().post("/v1/commands/batch").build(this::postBatch)
+                .route().get("/v1/commands/{id}").build(this::getCommand)
+                .route().get("/v1/accounts/{account}/balances").build(this::getBalances)
+                .route().get("/v1/accounts/{account}/history").build(this::getHistory)
+                .route().get("/v1/holds/{hold}").build(this::getHold)
+                .route().get("/v1/admin/state").build(this::getState)
+                .route().get("/health").build(this::getHealth)
+                .route().get("/metrics").build((ctx, req) -> HttpResponse.of(HttpStatus.OK,
+                        MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), metrics.scrape()))
+                .build();
+    }
+
+    public JangoServer start() {
+        server.start().join();
+        log.info("event=listening address={}", server.activePort().localAddress());
+        return this;
+    }
+
+    public int port() {
+        return server.activeLocalPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop().join();
+    }
+
+    // ---- assets -------------------------------------------------------------------------------
+
+    private HttpResponse putAsset(ServiceRequestContext ctx, HttpRequest req) {
+        String code = ctx.pathParam("code");
+        return withBody(ctx, req, body -> {
+            if (!Names.ASSET.matcher(code).matches()) {
+                throw new Malformed("code: \"" + CommandParser.abbreviate(code) + "\" does not match " + Names.ASSET.pattern());
+            }
+            JsonNode node = parse(body);
+            if (!node.isObject()) {
+                throw new Malformed("body: must be a JSON object");
+            }
+            CommandParser.only(node, "", java.util.Set.of("scale"));
+            JsonNode scale = node.get("scale");
+            if (scale == null || scale.isNull()) {
+                throw new Malformed("scale: is missing");
+            }
+            if (!scale.isIntegralNumber() || !scale.canConvertToInt() || scale.intValue() < 0 || scale.intValue() > Names.MAX_SCALE) {
+                throw new Malformed("scale: " + scale + " (expected: an integer 0.." + Names.MAX_SCALE + ")");
+            }
+            Command register = new Command.RegisterAsset(code, scale.intValue());
+            return submit(ctx, List.of(register), outcomes -> {
+                Outcome outcome = outcomes.get(0);
+                return switch (outcome.kind()) {
+                    case ASSET_CREATED -> json(HttpStatus.CREATED, assetBody(code, scale.intValue()));
+                    case ASSET_EXISTS -> json(HttpStatus.OK, assetBody(code, scale.intValue()));
+                    default -> error(HttpStatus.CONFLICT, "ASSET_CONFLICT", outcome.message());
+                };
+            });
+        });
+    }
+
+    private static byte[] assetBody(String code, int scale) {
+        return Render.json(json -> {
+            json.writeStartObject();
+            json.writeStringField("code", code);
+            json.writeNumberField("scale", scale);
+            json.writeEndObject();
+        });
+    }
+
+    // ---- commands -----------------------------------------------------------------------------
+
+    private HttpResponse postCommand(ServiceRequestContext ctx, HttpRequest req) {
+        return withBody(ctx, req, body -> {
+            Command command = CommandParser.parse(parse(body), "");
+            Result stored = ledger.result(command.id());
+            if (stored != null) {
+                // Answered from the store without touching the log: retries are cheap.
+                return ledger.sameBody(command.id(), command) ? replayed(stored) : idConflict(command.id());
+            }
+            return submit(ctx, List.of(command), outcomes -> {
+                Outcome outcome = outcomes.get(0);
+                metrics.outcome(outcome);
+                return switch (outcome.kind()) {
+                    case NEW -> ok(render.result(outcome.result()));
+                    case REPLAYED -> replayed(outcome.result());
+                    default -> idConflict(command.id());
+                };
+            });
+        });
+    }
+
+    private HttpResponse postBatch(ServiceRequestContext ctx, HttpRequest req) {
+        return withBody(ctx, req, body -> {
+            JsonNode node = parse(body);
+            if (!node.isObject()) {
+                throw new Malformed("body: must be a JSON object {\"commands\": [...]}");
+            }
+            CommandParser.only(node, "", java.util.Set.of("commands"));
+            JsonNode array = node.get("commands");
+            if (array == null || !array.isArray()) {
+                throw new Malformed("commands: " + (array == null ? "is missing" : "must be an array"));
+            }
+            if (array.size() > MAX_BATCH_COMMANDS) {
+                return error(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "TOO_LARGE",
+                        "commands: " + array.size() + " commands (expected: at most " + MAX_BATCH_COMMANDS + ")");
+            }
+            if (array.isEmpty()) {
+                throw new Malformed("commands: is empty (expected: 1.." + MAX_BATCH_COMMANDS + " commands)");
+            }
+            List<Command> commands = new ArrayList<>(array.size());
+            for (int i = 0; i < array.size(); i++) {
+                commands.add(CommandParser.parse(array.get(i), "commands[" + i + "]"));
+            }
+            return submit(ctx, commands, outcomes -> ok(Render.json(json -> {
+                json.writeStartObject();
+                json.writeArrayFieldStart("results");
+                for (Outcome outcome : outcomes) {
+                    metrics.outcome(outcome);
+                    if (outcome.kind() == Outcome.Kind.ID_CONFLICT) {
+                        json.writeStartObject();
+                        json.writeStringField("id", outcome.result().id());
+                        json.writeStringField("error", "ID_CONFLICT");
+                        json.writeStringField("message", outcome.message());
+                        json.writeEndObject();
+                    } else {
+                        render.result(json, outcome.result());
+                    }
+                }
+                json.writeEndArray();
+                json.writeEndObject();
+            })));
+        });
+    }
+
+    private HttpResponse getCommand(ServiceRequestContext ctx, HttpRequest req) {
+        String id = ctx.pathParam("id");
+        if (!Names.ID.matcher(id).matches()) {
+            return malformed("id: \"" + CommandParser.abbreviate(id) + "\" does not match " + Names.ID.pattern());
+        }
+        Result result = ledger.result(id);
+        return result == null ? error(HttpStatus.NOT_FOUND, "NOT_FOUND", "no command with id " + id) : ok(render.result(result));
+    }
+
+    private HttpResponse replayed(Result stored) {
+        metrics.replayed();
+        return HttpResponse.of(ResponseHeaders.builder(HttpStatus.OK).contentType(MediaType.JSON_UTF_8)
+                .add(REPLAYED_HEADER, "true").build(), HttpData.wrap(render.result(stored)));
+    }
+
+    private static HttpResponse idConflict(String id) {
+        return error(HttpStatus.CONFLICT, "ID_CONFLICT", "command id " + id + " was already used with another body");
+    }
+
+    // ---- queries ------------------------------------------------------------------------------
+
+    private HttpResponse getBalances(ServiceRequestContext ctx, HttpRequest req) {
+        String account = ctx.pathParam("account");
+        String asset = ctx.queryParam("asset");
+        String bad = checkAccount(account);
+        if (bad == null && asset != null && !Names.ASSET.matcher(asset).matches()) {
+            bad = "asset: \"" + CommandParser.abbreviate(asset) + "\" does not match " + Names.ASSET.pattern();
+        }
+        if (bad != null) {
+            return malformed(bad);
+        }
+        List<BalanceView> balances = ledger.balances(account, asset);
+        long revisions = 0;
+        for (BalanceView balance : balances) {
+            revisions += balance.revision();
+        }
+        // Revisions only grow, so their sum changes whenever any listed balance changes.
+        String etag = "\"" + balances.size() + "-" + revisions + "\"";
+        String ifNoneMatch = req.headers().get(HttpHeaderNames.IF_NONE_MATCH);
+        if (etag.equals(ifNoneMatch)) {
+            return HttpResponse.of(ResponseHeaders.builder(HttpStatus.NOT_MODIFIED).add(HttpHeaderNames.ETAG, etag).build());
+        }
+        return HttpResponse.of(ResponseHeaders.builder(HttpStatus.OK).contentType(MediaType.JSON_UTF_8)
+                .add(HttpHeaderNames.ETAG, etag).build(), HttpData.wrap(render.balances(account, balances)));
+    }
+
+    private HttpResponse getHistory(ServiceRequestContext ctx, HttpRequest req) {
+        String account = ctx.pathParam("account");
+        String asset = ctx.queryParam("asset");
+        String limitText = ctx.queryParam("limit");
+        String cursor = ctx.queryParam("cursor");
+        String bad = checkAccount(account);
+        if (bad == null && asset != null && !asset.isEmpty() && !Names.ASSET.matcher(asset).matches()) {
+            bad = "asset: \"" + CommandParser.abbreviate(asset) + "\" does not match " + Names.ASSET.pattern();
+        }
+        int limit = 100;
+        if (bad == null && limitText != null && !limitText.isEmpty()) {
+            try {
+                limit = Integer.parseInt(limitText);
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > MAX_HISTORY_LIMIT) {
+                bad = "limit: \"" + CommandParser.abbreviate(limitText) + "\" (expected: an integer 1.." + MAX_HISTORY_LIMIT + ")";
+            }
+        }
+        if (bad != null) {
+            return malformed(bad);
+        }
+        String assetFilter = asset == null || asset.isEmpty() ? null : asset;
+        String pageCursor = cursor == null || cursor.isEmpty() ? null : cursor;
+        int pageLimit = limit;
+        // The index may wait (bounded) to include everything applied before this call.
+        return HttpResponse.of(CompletableFuture.supplyAsync(() -> {
+            try {
+                HistoryPage page = ledger.history(account, assetFilter, pageLimit, pageCursor);
+                return ok(render.history(page));
+            } catch (IllegalArgumentException e) {
+                return malformed(e.getMessage());
+            } catch (LedgerUnavailableException e) {
+                return unavailable(e);
+            }
+        }, ctx.blockingTaskExecutor()));
+    }
+
+    private HttpResponse getHold(ServiceRequestContext ctx, HttpRequest req) {
+        String hold = ctx.pathParam("hold");
+        if (!Names.ID.matcher(hold).matches()) {
+            return malformed("hold: \"" + CommandParser.abbreviate(hold) + "\" does not match " + Names.ID.pattern());
+        }
+        HoldView view = ledger.hold(hold);
+        return view == null ? error(HttpStatus.NOT_FOUND, "NOT_FOUND", "no hold with id " + hold) : ok(render.hold(view));
+    }
+
+    private HttpResponse getHealth(ServiceRequestContext ctx, HttpRequest req) {
+        var shards = ledger.shards();
+        boolean up = shards.stream().allMatch(s -> s.up());
+        return json(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE, Render.health(shards));
+    }
+
+    private HttpResponse getState(ServiceRequestContext ctx, HttpRequest req) {
+        return HttpResponse.of(CompletableFuture.supplyAsync(() -> {
+            try {
+                StateSummary summary = ledger.stateSummary();
+                return ok(Render.json(json -> {
+                    json.writeStartObject();
+                    json.writeNumberField("seq", summary.seq());
+                    json.writeStringField("stateHash", summary.stateHash());
+                    json.writeEndObject();
+                }));
+            } catch (LedgerUnavailableException e) {
+                return unavailable(e);
+            }
+        }, ctx.blockingTaskExecutor()));
+    }
+
+    private static String checkAccount(String account) {
+        if (!Names.OWNER.matcher(account).matches()) {
+            return "account: \"" + CommandParser.abbreviate(account) + "\" does not match " + Names.OWNER.pattern();
+        }
+        return null;
+    }
+
+    // ---- plumbing -----------------------------------------------------------------------------
+
+    /** Aggregates the body (bounded by maxRequestLength) and maps refusals to their answers. */
+    private static HttpResponse withBody(ServiceRequestContext ctx, HttpRequest req, Function<byte[], HttpResponse> handler) {
+        CompletableFuture<HttpResponse> response = req.aggregate().handle((AggregatedHttpRequest aggregated, Throwable error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+                if (cause instanceof ContentTooLargeException) {
+                    return tooLarge();
+                }
+                return error(HttpStatus.BAD_REQUEST, "MALFORMED", "body: could not be read: " + cause);
+            }
+            try {
+                return handler.apply(aggregated.content().array());
+            } catch (Malformed e) {
+                return malformed(e.getMessage());
+            }
+        });
+        return HttpResponse.of(response);
+    }
+
+    private HttpResponse submit(ServiceRequestContext ctx, List<Command> commands, Function<List<Outcome>, HttpResponse> answer) {
+        CompletableFuture<HttpResponse> response = ledger.submit(commands).handleAsync((outcomes, error) -> {
+            if (error == null) {
+                return answer.apply(outcomes);
+            }
+            Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+            if (cause instanceof LedgerUnavailableException unavailable) {
+                return unavailable(unavailable);
+            }
+            log.error("event=submit_failed", cause);
+            return error(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL", "internal error: " + cause);
+        }, ctx.eventLoop());
+        return HttpResponse.of(response);
+    }
+
+    private static JsonNode parse(byte[] body) {
+        if (body.length == 0) {
+            throw new Malformed("body: is empty (expected: a JSON object)");
+        }
+        try {
+            return MAPPER.readTree(body);
+        } catch (IOException e) {
+            String detail = e.getMessage() == null ? e.toString() : e.getMessage().split("\n")[0];
+            throw new Malformed("body: is not valid JSON: " + CommandParser.abbreviate(detail));
+        }
+    }
+
+    private static HttpResponse unavailable(LedgerUnavailableException e) {
+        return HttpResponse.of(ResponseHeaders.builder(HttpStatus.SERVICE_UNAVAILABLE).contentType(MediaType.JSON_UTF_8)
+                .add(HttpHeaderNames.RETRY_AFTER, Integer.toString(e.retryAfterSeconds())).build(),
+                HttpData.wrap(Render.error(e.code().name(), e.getMessage())));
+    }
+
+    private static HttpResponse tooLarge() {
+        return error(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "TOO_LARGE", "body: larger than " + MAX_BODY_BYTES + " bytes");
+    }
+
+    private static HttpResponse ok(byte[] body) {
+        return json(HttpStatus.OK, body);
+    }
+
+    private static HttpResponse json(HttpStatus status, byte[] body) {
+        return HttpResponse.of(status, MediaType.JSON_UTF_8, body);
+    }
+
+    private static HttpResponse malformed(String message) {
+        return error(HttpStatus.BAD_REQUEST, "MALFORMED", message);
+    }
+
+    private static HttpResponse error(HttpStatus status, String code, String message) {
+        return json(status, Render.error(code, message));
+    }
+
+    /** Every error the framework produces (unknown route, wrong method, oversized body) in our shape. */
+    private static final class ErrorHandler implements ServerErrorHandler {
+        @Override
+        public HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
+            if (cause instanceof ContentTooLargeException) {
+                return tooLarge();
+            }
+            log.error("event=request_failed path={}", ctx.path(), cause);
+            return error(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL", "internal error");
+        }
+
+        @Override
+        public AggregatedHttpResponse renderStatus(ServiceRequestContext ctx, ServiceConfig config, RequestHeaders headers,
+                                                   HttpStatus status, String description, Throwable cause) {
+            String code = switch (status.code()) {
+                case 404 -> "NOT_FOUND";
+                case 405 -> "METHOD_NOT_ALLOWED";
+                case 413 -> "TOO_LARGE";
+                case 400 -> "MALFORMED";
+                case 503 -> "UNAVAILABLE";
+                default -> status.codeAsText();
+            };
+            String message = description != null ? description : status.reasonPhrase();
+            return AggregatedHttpResponse.of(status, MediaType.JSON_UTF_8, Render.error(code, message));
+        }
+    }
+}
