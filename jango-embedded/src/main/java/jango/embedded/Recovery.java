@@ -67,7 +67,7 @@ final class Recovery {
     }
 
     /** Applies journal records to an engine, feeding the index what it has not stored yet. */
-    static final class Replay {
+    static class Replay {
         private final Engine engine;
         private final HistoryIndex index;
         private final long indexedBefore;

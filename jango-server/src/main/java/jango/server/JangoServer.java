@@ -16,7 +16,8 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
-import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.HttpResponseException;
+import com.linecorp.armeria.server.HttpStatusException;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerErrorHandler;
 import com.linecorp.armeria.server.ServiceConfig;
@@ -413,8 +414,13 @@ public final class JangoServer implements AutoCloseable {
     private static final class ErrorHandler implements ServerErrorHandler {
         @Override
         public HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
-            if (cause instanceof ContentTooLargeException) {
-                return tooLarge();
+            for (Throwable c = cause; c != null; c = c.getCause()) {
+                if (c instanceof ContentTooLargeException) {
+                    return tooLarge();
+                }
+            }
+            if (cause instanceof HttpStatusException || cause instanceof HttpResponseException) {
+                return null; // the framework's own status, rendered by renderStatus below
             }
             log.error("event=request_failed path={}", ctx.path(), cause);
             return error(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL", "internal error");

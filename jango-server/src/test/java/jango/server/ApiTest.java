@@ -220,7 +220,8 @@ class ApiTest {
                 + "{\"from\":\"" + buyer + "\",\"to\":\"@fees\",\"asset\":\"USDT\",\"amount\":\"5\",\"hold\":\"" + hold + "\"},"
                 + "{\"from\":\"" + seller + "\",\"to\":\"" + buyer + "\",\"asset\":\"BTC\",\"amount\":\"0.01\"}]}";
         JsonNode settled = applied(jango.command(trade));
-        assertThat(settled.get("balances")).hasSize(3 + 1);
+        // buyer and seller in both assets, and @fees
+        assertThat(settled.get("balances")).hasSize(5);
         assertThat(jango.get("/v1/holds/" + hold).json().get("remaining").asText()).isEqualTo("100");
         assertThat(jango.get("/v1/holds/" + hold).json().get("state").asText()).isEqualTo("OPEN");
         applied(jango.command("{\"id\":\"" + id() + "\",\"type\":\"release\",\"hold\":\"" + hold + "\",\"amount\":\"40\"}"));

@@ -22,7 +22,7 @@ final class TestServer implements AutoCloseable {
 
     final EmbeddedLedger ledger;
     final JangoServer server;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     TestServer(EmbeddedConfig config) throws IOException {
         JangoMetrics metrics = new JangoMetrics();

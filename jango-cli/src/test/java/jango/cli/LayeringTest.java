@@ -1,0 +1,39 @@
+package jango.cli;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+/**
+ * Dependencies point down only (shared/ARCHITECTURE.md): engine <- embedded, server <- cli.
+ * The server reaches a backend only through the engine's port, never an adapter directly.
+ */
+class LayeringTest {
+    private static final JavaClasses JANGO = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("jango");
+
+    @Test
+    void engineDependsOnNoOtherModule() {
+        noClasses().that().resideInAPackage("jango.engine..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.server..", "jango.cli..")
+                .check(JANGO);
+    }
+
+    @Test
+    void embeddedAdapterDoesNotReachUp() {
+        noClasses().that().resideInAPackage("jango.embedded..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.server..", "jango.cli..", "com.linecorp..")
+                .check(JANGO);
+    }
+
+    @Test
+    void serverKnowsBackendsOnlyThroughThePort() {
+        noClasses().that().resideInAPackage("jango.server..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.cli..")
+                .check(JANGO);
+    }
+}
