@@ -174,8 +174,6 @@ public final class Journal implements AutoCloseable {
                     }
                     tornAt = defect.offset();
                     tornReason = defect.detail();
-                } else if (!last && result.records() == 0) {
-                    throw new JournalCorruptException(segment.path(), 0, "segment holds no records but is not the last");
                 }
                 verified.add(new Segment(segment.firstSeq(), segment.path(), result.goodEnd()));
                 expectedSeq = result.nextSeq();
