@@ -164,6 +164,49 @@ final class JournalTestSupport {
         return Long.parseLong(segment.getFileName().toString().substring(0, 20));
     }
 
+    /**
+     * Each segment holds exactly the encoded records of the model that belong to it: sealed segments nothing
+     * more, the last one nothing but zeros (preallocated space) after them. So no duplicate, no leftover.
+     */
+    static void assertSegmentsHoldExactly(Path dir, List<Rec> model) throws IOException {
+        List<Path> files = segmentFiles(dir);
+        long recordsSeen = 0;
+        for (Path file : files) {
+            List<Rec> records = recordsIn(model, dir, file);
+            recordsSeen += records.size();
+            java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+            for (Rec rec : records) {
+                expected.writeBytes(encode(rec.firstSeq(), rec.count(), rec.payload()));
+            }
+            byte[] actual = Files.readAllBytes(file);
+            byte[] want = expected.toByteArray();
+            boolean last = file.equals(files.get(files.size() - 1));
+            if (last) {
+                assertThat(actual.length).as("size of %s", file.getFileName()).isGreaterThanOrEqualTo(want.length);
+                assertThat(Arrays.copyOf(actual, want.length)).as("records in %s", file.getFileName()).isEqualTo(want);
+                assertThat(firstNonZero(actual, want.length)).as("non-zero byte after the records in %s",
+                        file.getFileName()).isEqualTo(-1);
+            } else {
+                assertThat(actual).as("sealed segment %s", file.getFileName()).isEqualTo(want);
+            }
+        }
+        assertThat(recordsSeen).isEqualTo(model.size());
+    }
+
+    static int firstNonZero(byte[] bytes, int from) {
+        for (int i = from; i < bytes.length; i++) {
+            if (bytes[i] != 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Bytes of records the model puts in a segment: where its data ends, whatever was preallocated after. */
+    static long dataBytes(List<Rec> model, Path dir, Path segment) throws IOException {
+        return recordsIn(model, dir, segment).stream().mapToLong(Rec::encodedBytes).sum();
+    }
+
     /** Open must fail with a corruption naming this file and offset, and leave every segment byte-identical. */
     static JournalCorruptException assertCorrupt(Path dir, JournalConfig config, Path file, long offset)
             throws IOException {

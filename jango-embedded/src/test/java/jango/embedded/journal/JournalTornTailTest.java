@@ -2,11 +2,14 @@ package jango.embedded.journal;
 
 import static jango.embedded.journal.JournalTestSupport.append;
 import static jango.embedded.journal.JournalTestSupport.appendBytes;
+import static jango.embedded.journal.JournalTestSupport.assertSegmentsHoldExactly;
 import static jango.embedded.journal.JournalTestSupport.copySegments;
 import static jango.embedded.journal.JournalTestSupport.flipBits;
 import static jango.embedded.journal.JournalTestSupport.lastSegment;
 import static jango.embedded.journal.JournalTestSupport.nextSeqOf;
+import static jango.embedded.journal.JournalTestSupport.offsetsOf;
 import static jango.embedded.journal.JournalTestSupport.randomRec;
+import static jango.embedded.journal.JournalTestSupport.recordsIn;
 import static jango.embedded.journal.JournalTestSupport.replay;
 import static jango.embedded.journal.JournalTestSupport.segmentFiles;
 import static jango.embedded.journal.JournalTestSupport.truncate;
@@ -53,7 +56,10 @@ class JournalTornTailTest {
             model.add(last);
         }
         assertThat(segmentFiles(pristine)).hasSizeGreaterThan(2);
-        lastRecordOffset = Files.size(lastSegment(pristine)) - model.get(model.size() - 1).encodedBytes();
+        List<Rec> inLast = recordsIn(model, pristine, lastSegment(pristine));
+        lastRecordOffset = offsetsOf(inLast)[inLast.size() - 1];
+        assertThat(Files.size(lastSegment(pristine))).as("preallocated")
+                .isGreaterThan(lastRecordOffset + model.get(model.size() - 1).encodedBytes());
         assertThat(lastRecordOffset).as("the torn record is not alone in its segment").isPositive();
     }
 
@@ -82,7 +88,7 @@ class JournalTornTailTest {
     @Test
     void zerosAfterTheLastRecordAreDroppedAndNothingElse() throws IOException {
         for (int zeros : new int[] {1, 7, 8, 19, 20, 4096, 100_000}) {
-            Path dir = freshCopy();
+            Path dir = trimmedCopy();
             appendBytes(lastSegment(dir), new byte[zeros]);
             long before = Files.size(lastSegment(dir)) - zeros;
             try (Journal journal = Journal.open(dir, CONFIG)) {
@@ -134,7 +140,7 @@ class JournalTornTailTest {
     @Test
     void incompleteHeaderOfGarbageAfterTheLastRecordIsDropped() throws IOException {
         for (int bytes = 1; bytes < 8; bytes++) {
-            Path dir = freshCopy();
+            Path dir = trimmedCopy();
             byte[] garbage = randomBytes(bytes);
             garbage[0] = 1;
             appendBytes(lastSegment(dir), garbage);
@@ -172,16 +178,19 @@ class JournalTornTailTest {
 
     @Test
     void emptySegmentLeftByAFailedRollIsWhereAppendsContinue() throws IOException {
-        Path dir = freshCopy();
+        Path dir = trimmedCopy();
         long nextSeq = nextSeqOf(model);
         Path leftover = dir.resolve(RecordFormat.segmentFileName(nextSeq));
         Files.createFile(leftover);
         try (Journal journal = Journal.open(dir, CONFIG)) {
             assertThat(journal.nextSeq()).isEqualTo(nextSeq);
             assertThat(replay(journal, 1)).isEqualTo(model);
-            append(journal, new Rec(nextSeq, 1, randomBytes(5)));
+            Rec rec = new Rec(nextSeq, 1, randomBytes(5));
+            append(journal, rec);
+            model.add(rec);
         }
-        assertThat(Files.size(leftover)).isEqualTo(25);
+        assertThat(segmentFiles(dir)).contains(leftover);
+        assertSegmentsHoldExactly(dir, model);
     }
 
     /** Open drops the last record only; the next append reuses its seq; a reopen sees the new one. */
@@ -201,6 +210,13 @@ class JournalTornTailTest {
             assertThat(replay(journal, 1)).isEqualTo(expected);
             assertThat(journal.nextSeq()).isEqualTo(torn.firstSeq() + 1);
         }
+    }
+
+    /** A copy whose last segment ends at its last record, without the preallocated zeros. */
+    private Path trimmedCopy() throws IOException {
+        Path dir = freshCopy();
+        truncate(lastSegment(dir), lastRecordOffset + model.get(model.size() - 1).encodedBytes());
+        return dir;
     }
 
     private Path freshCopy() throws IOException {
