@@ -2,11 +2,15 @@ package jango.embedded.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -125,13 +129,13 @@ final class JournalTestSupport {
     }
 
     static void truncate(Path file, long size) throws IOException {
-        try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
             channel.truncate(size);
         }
     }
 
     static void appendBytes(Path file, byte[] bytes) throws IOException {
-        Files.write(file, bytes, java.nio.file.StandardOpenOption.APPEND);
+        Files.write(file, bytes, StandardOpenOption.APPEND);
     }
 
     static void flipBits(Path file, long offset, int mask) throws IOException {
@@ -174,7 +178,7 @@ final class JournalTestSupport {
         for (Path file : files) {
             List<Rec> records = recordsIn(model, dir, file);
             recordsSeen += records.size();
-            java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream expected = new ByteArrayOutputStream();
             for (Rec rec : records) {
                 expected.writeBytes(encode(rec.firstSeq(), rec.count(), rec.payload()));
             }
@@ -211,8 +215,7 @@ final class JournalTestSupport {
     static JournalCorruptException assertCorrupt(Path dir, JournalConfig config, Path file, long offset)
             throws IOException {
         Map<String, byte[]> before = contents(dir);
-        JournalCorruptException thrown = org.assertj.core.api.Assertions
-                .catchThrowableOfType(JournalCorruptException.class, () -> Journal.open(dir, config));
+        JournalCorruptException thrown = catchThrowableOfType(JournalCorruptException.class, () -> Journal.open(dir, config));
         assertThat(thrown).as("open must report corruption").isNotNull();
         assertThat(thrown.file()).isEqualTo(file);
         assertThat(thrown.offset()).isEqualTo(offset);
