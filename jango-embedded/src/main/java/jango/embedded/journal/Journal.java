@@ -44,6 +44,8 @@ public final class Journal implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
     private static final int INITIAL_WRITE_BUFFER_BYTES = 64 * 1024;
+    private static final int PAGE_BYTES = 4096;
+    private static final int MAX_ZERO_BUFFER_BYTES = 1024 * 1024;
 
     /** @param endBytes end of the last record; for the last segment, {@link #currentEnd} is authoritative */
     private record Segment(long firstSeq, Path path, long endBytes) {
@@ -69,6 +71,10 @@ public final class Journal implements AutoCloseable {
     private FileChannel current;
     /** End of the last acknowledged record in the last segment. */
     private long currentEnd;
+    /** Size of the last segment's file: zeros from {@link #currentEnd} to here. */
+    private long preallocatedEnd;
+    /** Zeros to preallocate with; allocated on first use. */
+    private ByteBuffer zeros;
     private long nextSeq;
     /** An append failed after it may have touched the disk: the tail past {@link #currentEnd} is unknown. */
     private boolean tailDirty;
@@ -85,6 +91,7 @@ public final class Journal implements AutoCloseable {
         this.segments = segments;
         this.current = current;
         this.currentEnd = currentEnd;
+        this.preallocatedEnd = currentEnd;
         this.nextSeq = nextSeq;
     }
 
@@ -148,13 +155,28 @@ public final class Journal implements AutoCloseable {
             return new Journal(realDir, dir, config, lockChannel, lock, reader,
                     new ArrayList<>(List.of(new Segment(1, first, 0))), channel, 0, 1);
         }
+        Verified verified = verify(found, reader);
+        Segment last = verified.segments().get(verified.segments().size() - 1);
+        FileChannel channel = openLastForWriting(config, last, verified);
+        return new Journal(realDir, dir, config, lockChannel, lock, reader, verified.segments(), channel,
+                last.endBytes(), verified.nextSeq());
+    }
+
+    /**
+     * What recovery found: every record intact up to {@code nextSeq}; from {@code tailAt} in the last segment
+     * (-1: nowhere) zeros, or a torn record if {@code tornReason} is set.
+     */
+    private record Verified(List<Segment> segments, long nextSeq, long tailAt, String tornReason) {
+    }
+
+    /** Reads every segment, read-only; throws on anything but a torn or zero tail at the very end. */
+    private static Verified verify(List<Segment> found, SegmentReader reader) throws IOException {
         List<Segment> verified = new ArrayList<>(found.size());
         long expectedSeq = found.get(0).firstSeq();
-        long tornAt = -1;
+        long tailAt = -1;
         String tornReason = null;
         for (int i = 0; i < found.size(); i++) {
             Segment segment = found.get(i);
-            boolean last = i == found.size() - 1;
             if (segment.firstSeq() != expectedSeq) {
                 throw new JournalCorruptException(segment.path(), 0, "segment starts at seq " + segment.firstSeq()
                         + " but the previous segment ends at seq " + (expectedSeq - 1) + " (expected file "
@@ -165,46 +187,57 @@ public final class Journal implements AutoCloseable {
                 SegmentReader.Result result = reader.scan(channel, size, segment.firstSeq(), Long.MAX_VALUE, null);
                 SegmentReader.Defect defect = result.defect();
                 if (defect != null) {
-                    String notTorn = last
-                            ? whyNotTornTail(reader, channel, size, defect, result.nextSeq())
-                            : "not the last segment, so not a torn tail";
-                    if (notTorn != null) {
+                    if (i < found.size() - 1) {
                         throw new JournalCorruptException(segment.path(), defect.offset(),
-                                defect.detail() + "; " + notTorn);
+                                defect.detail() + "; not the last segment, so not a torn tail");
                     }
-                    tornAt = defect.offset();
-                    tornReason = defect.detail();
-                } else if (!last && result.records() == 0) {
-                    throw new JournalCorruptException(segment.path(), 0, "segment holds no records but is not the last");
+                    tailAt = defect.offset();
+                    long nonZeroEnd = reader.nonZeroEnd(channel, defect.offset(), size);
+                    if (nonZeroEnd > defect.offset()) {
+                        String notTorn = whyNotTornTail(reader, channel, nonZeroEnd, defect, result.nextSeq());
+                        if (notTorn != null) {
+                            throw new JournalCorruptException(segment.path(), defect.offset(),
+                                    defect.detail() + "; " + notTorn);
+                        }
+                        tornReason = defect.detail();
+                    }
                 }
                 verified.add(new Segment(segment.firstSeq(), segment.path(), result.goodEnd()));
                 expectedSeq = result.nextSeq();
             }
         }
-        Segment last = verified.get(verified.size() - 1);
+        return new Verified(verified, expectedSeq, tailAt, tornReason);
+    }
+
+    /** Opens the last segment for appends, cutting off a zero or torn tail first (the only write recovery makes). */
+    private static FileChannel openLastForWriting(JournalConfig config, Segment last, Verified verified)
+            throws IOException {
         FileChannel channel = config.opener().open(last.path());
         try {
-            if (tornAt >= 0) {
-                long droppedBytes = channel.size() - tornAt;
-                channel.truncate(tornAt);
+            if (verified.tailAt() >= 0) {
+                long droppedBytes = channel.size() - verified.tailAt();
+                channel.truncate(verified.tailAt());
                 channel.force(true);
-                log.warn("journal torn tail truncated file={} offset={} droppedBytes={} nextSeq={} reason=\"{}\"",
-                        last.path(), tornAt, droppedBytes, expectedSeq, tornReason);
+                if (verified.tornReason() != null) {
+                    log.warn("journal torn tail truncated file={} offset={} droppedBytes={} nextSeq={} reason=\"{}\"",
+                            last.path(), verified.tailAt(), droppedBytes, verified.nextSeq(), verified.tornReason());
+                }
             }
+            return channel;
         } catch (IOException | RuntimeException e) {
             closeQuietly(channel, e);
             throw e;
         }
-        return new Journal(realDir, dir, config, lockChannel, lock, reader, verified, channel, last.endBytes(), expectedSeq);
     }
 
     /**
      * Null if the defect at the end of the last segment is a torn write (the record in flight when the process
-     * or machine stopped), else why it cannot be one.
+     * or machine stopped), else why it cannot be one. {@code nonZeroEnd} is just past the last non-zero byte
+     * of the file, beyond the defect's offset.
      */
-    private static String whyNotTornTail(SegmentReader reader, FileChannel channel, long size,
+    private static String whyNotTornTail(SegmentReader reader, FileChannel channel, long nonZeroEnd,
             SegmentReader.Defect defect, long expectedSeq) throws IOException {
-        long searchEnd = size;
+        long searchEnd = nonZeroEnd;
         switch (defect.kind()) {
             case HEADER_INCOMPLETE:
                 return null;
@@ -212,17 +245,13 @@ public final class Journal implements AutoCloseable {
             case SEQ_GAP:
                 return "the record's CRC is valid, so it was written whole";
             case BAD_CRC:
-                if (!reader.allZero(channel, defect.recordEnd(), size)) {
+                if (searchEnd > defect.recordEnd()) {
                     return "non-zero bytes follow the record, so it is not the last write";
                 }
-                searchEnd = defect.recordEnd();
                 break;
             case BAD_LENGTH:
-                if (reader.allZero(channel, defect.offset(), size)) {
-                    return null;
-                }
-                if (size - defect.offset() > MAX_RECORD_BYTES) {
-                    return (size - defect.offset()) + " bytes follow, more than one record can hold";
+                if (searchEnd - defect.offset() > MAX_RECORD_BYTES) {
+                    return (searchEnd - defect.offset()) + " non-zero bytes follow, more than one record can hold";
                 }
                 break;
             case BODY_INCOMPLETE:
@@ -265,7 +294,8 @@ public final class Journal implements AutoCloseable {
 
     /**
      * Appends one record holding entries {@code [firstSeq, firstSeq + count)} and forces it to disk before
-     * returning: after return it survives kill -9 and power loss. One write and one force.
+     * returning: after return it survives kill -9 and power loss. One write and one force ({@code fdatasync});
+     * once per {@link JournalConfig#preallocateBytes()} a second write extends the file with zeros first.
      *
      * <p>On IOException the journal keeps the end of the last acknowledged record; the next append (a retry)
      * first truncates back to it and rewrites the whole record, so a retry never leaves a partial record
@@ -293,14 +323,46 @@ public final class Journal implements AutoCloseable {
         }
         ByteBuffer record = encode(firstSeq, count, payload, offset, length);
         int recordBytes = record.remaining();
-        long position = currentEnd;
-        while (record.hasRemaining()) {
-            position += current.write(record, position);
+        if (currentEnd + recordBytes > preallocatedEnd) {
+            preallocate(currentEnd + recordBytes);
         }
+        writeFully(record, currentEnd);
         current.force(false);
         tailDirty = false;
         currentEnd += recordBytes;
         nextSeq = firstSeq + count;
+    }
+
+    /**
+     * Extends the last segment with zeros past {@code recordEnd}, in chunks, so that most forces find the file
+     * size unchanged. The record's own force makes the new size durable; no extra force here.
+     */
+    private void preallocate(long recordEnd) throws IOException {
+        long chunkBytes = Math.min(config.preallocateBytes(), config.segmentBytes());
+        if (chunkBytes == 0) {
+            return;
+        }
+        long target = roundUpToPage(Math.max(recordEnd, preallocatedEnd + chunkBytes));
+        if (zeros == null) {
+            zeros = ByteBuffer.allocateDirect((int) Math.min(chunkBytes + PAGE_BYTES, MAX_ZERO_BUFFER_BYTES));
+        }
+        for (long position = Math.max(preallocatedEnd, recordEnd); position < target; ) {
+            ByteBuffer chunk = zeros.clear().limit((int) Math.min(zeros.capacity(), target - position));
+            position += writeFully(chunk, position);
+        }
+        preallocatedEnd = target;
+    }
+
+    private static long roundUpToPage(long bytes) {
+        return (bytes + PAGE_BYTES - 1) / PAGE_BYTES * PAGE_BYTES;
+    }
+
+    private int writeFully(ByteBuffer bytes, long position) throws IOException {
+        int written = 0;
+        while (bytes.hasRemaining()) {
+            written += current.write(bytes, position + written);
+        }
+        return written;
     }
 
     /** Puts the last segment back to its last acknowledged end, reopening the channel if a fault closed it. */
@@ -311,10 +373,17 @@ public final class Journal implements AutoCloseable {
         current.truncate(currentEnd);
         // Metadata too: a truncation lost in a crash would bring back the bytes of the failed write.
         current.force(true);
+        preallocatedEnd = currentEnd;
         tailDirty = false;
     }
 
     private void roll() throws IOException {
+        if (preallocatedEnd > currentEnd) {
+            // A sealed segment ends exactly at its last record: recovery treats anything after as corruption.
+            current.truncate(currentEnd);
+            current.force(true);
+            preallocatedEnd = currentEnd;
+        }
         Path path = dir.resolve(RecordFormat.segmentFileName(nextSeq));
         FileChannel next = config.opener().open(path);
         try {
@@ -332,6 +401,7 @@ public final class Journal implements AutoCloseable {
         FileChannel sealedChannel = current;
         current = next;
         currentEnd = 0;
+        preallocatedEnd = 0;
         try {
             sealedChannel.close();
         } catch (IOException e) {

@@ -160,8 +160,12 @@ final class SegmentReader {
         return -1;
     }
 
-    /** Whether every byte in {@code [from, to)} of the channel is zero (as it is where a write never landed). */
-    boolean allZero(FileChannel source, long from, long to) throws IOException {
+    /**
+     * Offset just past the last non-zero byte in {@code [from, to)} of the channel, or {@code from} if every byte
+     * there is zero (as it is where a write never landed, or in preallocated space).
+     */
+    long nonZeroEnd(FileChannel source, long from, long to) throws IOException {
+        long end = from;
         for (long offset = from; offset < to; ) {
             int bytes = (int) Math.min(to - offset, buffer.length);
             reset(source, offset + bytes);
@@ -169,14 +173,15 @@ final class SegmentReader {
             if (!ensure(bytes)) {
                 throw new EOFException("file ended while reading [" + offset + ", " + (offset + bytes) + ")");
             }
-            for (int i = 0; i < bytes; i++) {
+            for (int i = bytes - 1; i >= 0; i--) {
                 if (buffer[i] != 0) {
-                    return false;
+                    end = offset + i + 1;
+                    break;
                 }
             }
             offset += bytes;
         }
-        return true;
+        return end;
     }
 
     private void reset(FileChannel source, long byteLimit) {

@@ -2,8 +2,11 @@ package jango.embedded.journal;
 
 import static jango.embedded.journal.JournalTestSupport.append;
 import static jango.embedded.journal.JournalTestSupport.appendRandom;
+import static jango.embedded.journal.JournalTestSupport.assertSegmentsHoldExactly;
 import static jango.embedded.journal.JournalTestSupport.encode;
 import static jango.embedded.journal.JournalTestSupport.from;
+import static jango.embedded.journal.JournalTestSupport.lastSegment;
+import static jango.embedded.journal.JournalTestSupport.recordsIn;
 import static jango.embedded.journal.JournalTestSupport.nextSeqOf;
 import static jango.embedded.journal.JournalTestSupport.replay;
 import static jango.embedded.journal.JournalTestSupport.segmentFiles;
@@ -16,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -102,7 +106,45 @@ class JournalRoundTripTest {
         byte[] expected = new byte[payload.length + 20 + 20];
         System.arraycopy(encode(1, 3, payload), 0, expected, 0, payload.length + 20);
         System.arraycopy(encode(4, 1, new byte[0]), 0, expected, payload.length + 20, 20);
-        assertThat(Files.readAllBytes(dir.resolve("00000000000000000001.seg"))).isEqualTo(expected);
+        byte[] file = Files.readAllBytes(dir.resolve("00000000000000000001.seg"));
+        assertThat(Arrays.copyOf(file, expected.length)).isEqualTo(expected);
+        assertThat(file.length).as("preallocated").isGreaterThan(expected.length);
+        assertThat(JournalTestSupport.firstNonZero(file, expected.length)).isEqualTo(-1);
+    }
+
+    @Test
+    void preallocatedZerosAheadOfTheRecordsAreTrimmedWhenSealedAndOnReopen() throws IOException {
+        JournalConfig config = JournalConfig.defaults().withSegmentBytes(64 * 1024).withPreallocateBytes(16 * 1024);
+        List<Rec> model = new ArrayList<>();
+        Random random = new Random(17);
+        try (Journal journal = Journal.open(dir, config)) {
+            appendRandom(journal, model, random, 1, 100);
+            Path first = segmentFiles(dir).get(0);
+            assertThat(Files.size(first)).isEqualTo(16 * 1024);
+            while (segmentFiles(dir).size() < 3) {
+                appendRandom(journal, model, random, 1, 1000);
+                assertThat(Files.size(lastSegment(dir)) % 4096).as("extended in whole pages").isZero();
+            }
+            assertSegmentsHoldExactly(dir, model);
+        }
+        try (Journal journal = Journal.open(dir, config)) {
+            assertThat(Files.size(lastSegment(dir))).as("zeros trimmed on open")
+                    .isEqualTo(recordsIn(model, dir, lastSegment(dir)).stream().mapToLong(Rec::encodedBytes).sum());
+            appendRandom(journal, model, random, 1, 10);
+            assertThat(replay(journal, 1)).isEqualTo(model);
+        }
+        assertSegmentsHoldExactly(dir, model);
+    }
+
+    @Test
+    void withoutPreallocationTheFileEndsAtTheLastRecord() throws IOException {
+        List<Rec> model = new ArrayList<>();
+        try (Journal journal = Journal.open(dir, SMALL_SEGMENTS.withPreallocateBytes(0))) {
+            appendRandom(journal, model, new Random(8), 50, 100);
+        }
+        long expected = recordsIn(model, dir, lastSegment(dir)).stream().mapToLong(Rec::encodedBytes).sum();
+        assertThat(Files.size(lastSegment(dir))).isEqualTo(expected);
+        assertSegmentsHoldExactly(dir, model);
     }
 
     @Test
@@ -125,8 +167,8 @@ class JournalRoundTripTest {
 
     @Test
     void appendRejectsBadArgumentsAndStaysUsable() throws IOException {
+        byte[] payload = new byte[10];
         try (Journal journal = Journal.open(dir, SMALL_SEGMENTS)) {
-            byte[] payload = new byte[10];
             assertThatThrownBy(() -> journal.append(2, 1, payload, 0, 10))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("firstSeq: 2 (expected: nextSeq 1)");
             assertThatThrownBy(() -> journal.append(1, 0, payload, 0, 10))
@@ -139,7 +181,7 @@ class JournalRoundTripTest {
             journal.append(1, 1, payload, 0, 10);
             assertThat(journal.nextSeq()).isEqualTo(2);
         }
-        assertThat(Files.size(dir.resolve("00000000000000000001.seg"))).isEqualTo(30);
+        assertSegmentsHoldExactly(dir, List.of(new Rec(1, 1, payload)));
     }
 
     @Test

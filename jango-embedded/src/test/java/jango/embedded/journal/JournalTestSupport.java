@@ -2,11 +2,15 @@ package jango.embedded.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -125,13 +129,13 @@ final class JournalTestSupport {
     }
 
     static void truncate(Path file, long size) throws IOException {
-        try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
             channel.truncate(size);
         }
     }
 
     static void appendBytes(Path file, byte[] bytes) throws IOException {
-        Files.write(file, bytes, java.nio.file.StandardOpenOption.APPEND);
+        Files.write(file, bytes, StandardOpenOption.APPEND);
     }
 
     static void flipBits(Path file, long offset, int mask) throws IOException {
@@ -164,12 +168,54 @@ final class JournalTestSupport {
         return Long.parseLong(segment.getFileName().toString().substring(0, 20));
     }
 
+    /**
+     * Each segment holds exactly the encoded records of the model that belong to it: sealed segments nothing
+     * more, the last one nothing but zeros (preallocated space) after them. So no duplicate, no leftover.
+     */
+    static void assertSegmentsHoldExactly(Path dir, List<Rec> model) throws IOException {
+        List<Path> files = segmentFiles(dir);
+        long recordsSeen = 0;
+        for (Path file : files) {
+            List<Rec> records = recordsIn(model, dir, file);
+            recordsSeen += records.size();
+            ByteArrayOutputStream expected = new ByteArrayOutputStream();
+            for (Rec rec : records) {
+                expected.writeBytes(encode(rec.firstSeq(), rec.count(), rec.payload()));
+            }
+            byte[] actual = Files.readAllBytes(file);
+            byte[] want = expected.toByteArray();
+            boolean last = file.equals(files.get(files.size() - 1));
+            if (last) {
+                assertThat(actual.length).as("size of %s", file.getFileName()).isGreaterThanOrEqualTo(want.length);
+                assertThat(Arrays.copyOf(actual, want.length)).as("records in %s", file.getFileName()).isEqualTo(want);
+                assertThat(firstNonZero(actual, want.length)).as("non-zero byte after the records in %s",
+                        file.getFileName()).isEqualTo(-1);
+            } else {
+                assertThat(actual).as("sealed segment %s", file.getFileName()).isEqualTo(want);
+            }
+        }
+        assertThat(recordsSeen).isEqualTo(model.size());
+    }
+
+    static int firstNonZero(byte[] bytes, int from) {
+        for (int i = from; i < bytes.length; i++) {
+            if (bytes[i] != 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Bytes of records the model puts in a segment: where its data ends, whatever was preallocated after. */
+    static long dataBytes(List<Rec> model, Path dir, Path segment) throws IOException {
+        return recordsIn(model, dir, segment).stream().mapToLong(Rec::encodedBytes).sum();
+    }
+
     /** Open must fail with a corruption naming this file and offset, and leave every segment byte-identical. */
     static JournalCorruptException assertCorrupt(Path dir, JournalConfig config, Path file, long offset)
             throws IOException {
         Map<String, byte[]> before = contents(dir);
-        JournalCorruptException thrown = org.assertj.core.api.Assertions
-                .catchThrowableOfType(JournalCorruptException.class, () -> Journal.open(dir, config));
+        JournalCorruptException thrown = catchThrowableOfType(JournalCorruptException.class, () -> Journal.open(dir, config));
         assertThat(thrown).as("open must report corruption").isNotNull();
         assertThat(thrown.file()).isEqualTo(file);
         assertThat(thrown.offset()).isEqualTo(offset);
