@@ -1,0 +1,138 @@
+package jango.embedded;
+
+import jango.embedded.history.HistoryIndex;
+import jango.embedded.journal.JournalCorruptException;
+import jango.engine.Command;
+import jango.engine.Decimal;
+import jango.engine.Leg;
+import jango.engine.Outcome;
+import jango.engine.port.LedgerObserver;
+import jango.engine.port.StateSummary;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Recovery paths of the embedded ledger: snapshots, a bad snapshot, a corrupt journal, a lost index. */
+class EmbeddedLedgerTest {
+    @TempDir
+    Path dir;
+
+    private EmbeddedConfig config() {
+        return EmbeddedConfig.defaults(dir).withSnapshotEveryCommands(200);
+    }
+
+    /** Writes a seeded mix of deposits and transfers through the real writer; returns the state there. */
+    private StateSummary load(EmbeddedLedger ledger, int batches, long seed) throws Exception {
+        Random random = new Random(seed);
+        ledger.submit(List.of(new Command.RegisterAsset("KRW", 0))).get();
+        for (int b = 0; b < batches; b++) {
+            List<Command> commands = new ArrayList<>();
+            for (int i = 0; i < 25; i++) {
+                String id = "s" + seed + "-" + b + "-" + i;
+                String user = "u" + random.nextInt(20);
+                Decimal amount = Decimal.parse(Integer.toString(1 + random.nextInt(100)), false);
+                commands.add(random.nextInt(3) == 0
+                        ? new Command.Deposit(id, user, "KRW", amount)
+                        : new Command.Transfer(id, List.of(new Leg(user, "u" + random.nextInt(20), "KRW", amount, null))));
+            }
+            List<Outcome> outcomes = ledger.submit(commands).get();
+            assertThat(outcomes).hasSize(commands.size());
+        }
+        return ledger.stateSummary();
+    }
+
+    private List<Path> snapshots() throws IOException {
+        try (Stream<Path> files = Files.list(dir.resolve("snapshots"))) {
+            return files.filter(p -> p.toString().endsWith(".bin")).sorted().toList();
+        }
+    }
+
+    @Test
+    void snapshotsBoundRecoveryAndTheReplayAgreesWithThem() throws Exception {
+        StateSummary before;
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(config(), LedgerObserver.NONE)) {
+            before = load(ledger, 40, 1);
+        }
+        assertThat(snapshots()).hasSize(2);
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(config(), LedgerObserver.NONE)) {
+            assertThat(ledger.stateSummary()).isEqualTo(before);
+            assertThat(ledger.balances("u1", null)).isNotEmpty();
+        }
+        Audit.Report report = Audit.run(dir, line -> { });
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.passed()).isTrue();
+        assertThat(report.snapshotsChecked()).isEqualTo(2);
+        assertThat(report.stateHash()).isEqualTo(before.stateHash());
+        assertThat(report.assets()).allMatch(Audit.AssetTotals::conserved);
+    }
+
+    @Test
+    void anUnreadableSnapshotIsPassedOverAndTheJournalReplayed() throws Exception {
+        StateSummary before;
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(config(), LedgerObserver.NONE)) {
+            before = load(ledger, 20, 2);
+        }
+        for (Path snapshot : snapshots()) {
+            byte[] bytes = Files.readAllBytes(snapshot);
+            bytes[bytes.length / 2] ^= 0x40;
+            Files.write(snapshot, bytes);
+        }
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(config(), LedgerObserver.NONE)) {
+            assertThat(ledger.stateSummary()).isEqualTo(before);
+        }
+        Audit.Report report = Audit.run(dir, line -> { });
+        assertThat(report.passed()).isFalse();
+        assertThat(report.problems()).anyMatch(p -> p.contains("snapshot at seq"));
+    }
+
+    @Test
+    void corruptionInTheMiddleOfTheJournalStopsStartUpNamingFileAndOffset() throws Exception {
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(config(), LedgerObserver.NONE)) {
+            load(ledger, 10, 3);
+        }
+        Path segment;
+        try (Stream<Path> files = Files.list(dir.resolve("journal"))) {
+            segment = files.filter(p -> p.toString().endsWith(".seg")).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(segment);
+        bytes[200] ^= 0x01;
+        Files.write(segment, bytes);
+        assertThatThrownBy(() -> EmbeddedLedger.open(config(), LedgerObserver.NONE))
+                .isInstanceOf(JournalCorruptException.class)
+                .hasMessageContaining(segment.getFileName().toString())
+                .hasMessageContaining("offset");
+        assertThat(Files.readAllBytes(segment)).as("a failed start-up changes nothing").isEqualTo(bytes);
+    }
+
+    @Test
+    void aLostHistoryIndexIsRebuiltFromTheJournal() throws Exception {
+        String newest;
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(config(), LedgerObserver.NONE)) {
+            load(ledger, 20, 4);
+            newest = ledger.history("u3", null, 1, null).entries().get(0).commandId();
+        }
+        HistoryIndex.destroy(dir.resolve("history"));
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(config(), LedgerObserver.NONE)) {
+            assertThat(ledger.history("u3", null, 1, null).entries().get(0).commandId()).isEqualTo(newest);
+            assertThat(ledger.history("u3", null, 1000, null).entries().size()).isGreaterThan(10);
+        }
+    }
+
+    @Test
+    void aSecondOpenOfTheSameDataDirectoryIsRefused() throws Exception {
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(config(), LedgerObserver.NONE)) {
+            assertThatThrownBy(() -> EmbeddedLedger.open(config(), LedgerObserver.NONE))
+                    .isInstanceOf(IOException.class).hasMessageContaining("already open");
+        }
+    }
+}
