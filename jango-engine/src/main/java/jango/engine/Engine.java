@@ -320,7 +320,10 @@ public final class Engine {
 
     private void credit(String owner, String asset, Int128 amount) {
         Account account = account(owner, asset);
-        account.available = checkedAdd(account.available, amount);
+        Int128 available = checkedAdd(account.available, amount);
+        // available + held stays within 128 bits, so releasing or expiring a hold can never overflow.
+        checkedAdd(available, account.held);
+        account.available = available;
     }
 
     private void debit(String owner, String asset, Int128 amount) {

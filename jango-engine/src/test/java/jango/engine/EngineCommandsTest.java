@@ -712,6 +712,26 @@ class EngineCommandsTest {
         }
     }
 
+    /** Regressions at the edge of the 128-bit range: each of these threw out of apply() before its fix. */
+    @Nested
+    class RangeEdges {
+        @Test
+        void aBalanceTotalPastTheRangeIsRejectedSoAnExpiryCanAlwaysReturnTheHold() {
+            h.run(deposit("d1", "u1", "PTS", MAX));
+            h.run(hold("h1", "u1", "PTS", "1", "order-1", 5_000));
+            h.run(hold("h2", "u1", "PTS", "1", "order-2"));
+            // available + 1 fits, but available + held + 1 does not: nothing could ever release the holds.
+            assertRejectedWithoutEffect(deposit("d2", "u1", "PTS", "1"), Reason.AMOUNT_OVERFLOW);
+            assertRejectedWithoutEffect(transfer("t1", "@mint", "u1", "PTS", "1"), Reason.AMOUNT_OVERFLOW);
+            assertRejectedWithoutEffect(adjust("a1", "u1", "PTS", "1"), Reason.AMOUNT_OVERFLOW);
+            h.clearEvents();
+            h.tick(5_000);
+            assertThat(h.engine.hold("order-1").state()).isEqualTo(HoldState.EXPIRED);
+            assertApplied(h.run(release("r1", "order-2", null)));
+            assertThat(h.engine.balance("u1", "PTS").available()).isEqualTo(Int128.MAX);
+        }
+    }
+
     @Nested
     class Events {
         @Test
