@@ -174,6 +174,7 @@ public final class Engine {
                 case Command.Adjust a -> adjust(a);
                 default -> throw new IllegalArgumentException("not a client command: " + command.type());
             }
+            requireRepresentableChanges();
         } catch (Rejection rejection) {
             rollback();
             return new Result(command.id(), Status.REJECTED, rejection.reason, rejection.getMessage(), seq, atMicros, List.of());
@@ -417,6 +418,24 @@ public final class Engine {
     }
 
     // ---- one command's transaction -----------------------------------------------------------
+
+    /**
+     * A system account may swing from near -2^127 to near 2^127 within one multi-leg command; the
+     * change would not fit the 128-bit deltas of its event, so such a command is refused.
+     */
+    private void requireRepresentableChanges() {
+        for (int i = 0; i < touchCount; i++) {
+            Touch touch = touches.get(i);
+            Account account = touch.account;
+            try {
+                account.available.subtract(touch.availableBefore);
+                account.held.subtract(touch.heldBefore);
+            } catch (ArithmeticException e) {
+                throw new Rejection(Reason.AMOUNT_OVERFLOW, "the change to " + account.owner + " " + account.asset
+                        + " would pass the 128-bit range");
+            }
+        }
+    }
 
     private void touch(Account account, boolean created) {
         for (int i = 0; i < touchCount; i++) {

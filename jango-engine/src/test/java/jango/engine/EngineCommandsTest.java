@@ -730,6 +730,20 @@ class EngineCommandsTest {
             assertApplied(h.run(release("r1", "order-2", null)));
             assertThat(h.engine.balance("u1", "PTS").available()).isEqualTo(Int128.MAX);
         }
+
+        @Test
+        void aSystemAccountSwingingPastTheRangeInOneCommandIsAmountOverflow() {
+            h.run(transfer("t0", "@fees", "u1", "PTS", MAX)); // @fees is at -MAX
+            h.run(deposit("d1", "u2", "PTS", MAX));
+            h.run(adjust("a1", "u3", "PTS", MAX));
+            // @fees would end at +MAX, a change of 2^128 - 2 that no event can carry.
+            assertRejectedWithoutEffect(transfer("t1", leg("u2", "@fees", "PTS", MAX), leg("u3", "@fees", "PTS", MAX)),
+                    Reason.AMOUNT_OVERFLOW);
+            // The same postings as two commands are two representable changes.
+            assertApplied(h.run(transfer("t2", "u2", "@fees", "PTS", MAX)));
+            assertApplied(h.run(transfer("t3", "u3", "@fees", "PTS", MAX)));
+            assertThat(h.engine.balance("@fees", "PTS").available()).isEqualTo(Int128.MAX);
+        }
     }
 
     @Nested
