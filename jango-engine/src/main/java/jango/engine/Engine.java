@@ -548,18 +548,37 @@ public final class Engine {
                 }
             }
             if (firstOfAsset) {
-                Int128 sum = Int128.ZERO;
-                for (int j = i; j < touchCount; j++) {
-                    Touch other = touches.get(j);
-                    if (other.account.asset.equals(account.asset)) {
-                        sum = sum.add(other.account.available.subtract(other.availableBefore))
-                                .add(other.account.held.subtract(other.heldBefore));
-                    }
-                }
-                if (!sum.isZero()) {
+                BigInteger sum = postingsSum(i, account.asset);
+                if (sum.signum() != 0) {
                     throw new InvariantViolation("seq " + seq + ": postings of " + account.asset + " sum to " + sum + ", not 0");
                 }
             }
+        }
+    }
+
+    /** The sum of this command's changes to {@code asset}, from touch {@code first} on. */
+    private BigInteger postingsSum(int first, String asset) {
+        try {
+            Int128 sum = Int128.ZERO;
+            for (int j = first; j < touchCount; j++) {
+                Touch other = touches.get(j);
+                if (other.account.asset.equals(asset)) {
+                    sum = sum.add(other.account.available.subtract(other.availableBefore))
+                            .add(other.account.held.subtract(other.heldBefore));
+                }
+            }
+            return sum.isZero() ? BigInteger.ZERO : sum.toBigInteger();
+        } catch (ArithmeticException e) {
+            // A running sum may pass 128 bits on the way (MAX - 1, then + MAX, ...) and still end at zero.
+            BigInteger sum = BigInteger.ZERO;
+            for (int j = first; j < touchCount; j++) {
+                Touch other = touches.get(j);
+                if (other.account.asset.equals(asset)) {
+                    sum = sum.add(other.account.available.toBigInteger()).subtract(other.availableBefore.toBigInteger())
+                            .add(other.account.held.toBigInteger()).subtract(other.heldBefore.toBigInteger());
+                }
+            }
+            return sum;
         }
     }
 

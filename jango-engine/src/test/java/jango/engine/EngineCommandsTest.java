@@ -744,6 +744,18 @@ class EngineCommandsTest {
             assertApplied(h.run(transfer("t3", "u3", "@fees", "PTS", MAX)));
             assertThat(h.engine.balance("@fees", "PTS").available()).isEqualTo(Int128.MAX);
         }
+
+        @Test
+        void postingsWhoseRunningSumPassesTheRangeStillBalance() {
+            h.run(deposit("d1", "u3", "PTS", MAX));
+            String maxMinusOne = Int128.MAX.subtract(Int128.ONE).toString();
+            Result result = h.run(transfer("t1", leg("@s1", "u2", "PTS", "1"), leg("u3", "@s1", "PTS", MAX),
+                    leg("@s2", "u2", "PTS", maxMinusOne)));
+            assertApplied(result);
+            assertThat(h.engine.balance("u2", "PTS").available()).isEqualTo(Int128.MAX);
+            assertThat(h.engine.balance("@s1", "PTS").available().toString()).isEqualTo(maxMinusOne);
+            assertThat(h.engine.balance("@s2", "PTS").available().toString()).isEqualTo("-" + maxMinusOne);
+        }
     }
 
     @Nested
