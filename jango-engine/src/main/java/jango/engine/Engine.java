@@ -371,7 +371,11 @@ public final class Engine {
                     + " fraction digits, " + asset + " allows " + scale);
         }
         try {
-            return amount.toMinor(scale);
+            Int128 minor = amount.toMinor(scale);
+            if (minor.equals(Int128.MIN)) {
+                throw new ArithmeticException("-2^127 has no positive counterpart");
+            }
+            return minor;
         } catch (ArithmeticException e) {
             throw new Rejection(Reason.AMOUNT_OVERFLOW, field + " is more than 2^127-1 minor units of " + asset);
         }

@@ -756,6 +756,16 @@ class EngineCommandsTest {
             assertThat(h.engine.balance("@s1", "PTS").available().toString()).isEqualTo(maxMinusOne);
             assertThat(h.engine.balance("@s2", "PTS").available().toString()).isEqualTo("-" + maxMinusOne);
         }
+
+        @Test
+        void anAmountOfMinusTwoTo127IsAmountOverflow() {
+            h.run(deposit("d1", "u1", "PTS", MAX));
+            // Parsing never makes it, but the record (and so a decoded log entry) may hold it.
+            Command.Adjust adjust = new Command.Adjust("a1", "u1", "PTS", new Decimal(Int128.MIN, 0), "r");
+            Command decoded = CommandCodec.decode(new ByteReader(CommandCodec.encode(adjust)));
+            assertThat(decoded).isEqualTo(adjust);
+            assertRejectedWithoutEffect(adjust, Reason.AMOUNT_OVERFLOW);
+        }
     }
 
     @Nested
