@@ -703,6 +703,30 @@ class EngineCommandsTest {
         }
 
         @Test
+        void oneTickExpiresAtMostTheBoundAndTheNextTickTheRest() {
+            int holds = Engine.MAX_EXPIRIES_PER_TICK + 3;
+            h.run(deposit("d2", "u1", "USD", "1"));
+            Engine engine = h.engine;
+            for (int i = 0; i < holds; i++) {
+                // Placed directly: the harness's full check after every entry would make this quadratic.
+                Result placed = engine.apply(engine.lastSeq() + 1, 2_000, hold("bulk-" + i, "u1", "USD", "0.01", "bulk-" + i, 3_000),
+                        EngineListener.NONE).result();
+                assertThat(placed.applied()).as("%s", placed).isTrue();
+            }
+            engine.checkInvariants();
+            h.clearEvents();
+            h.tick(3_000);
+            assertThat(h.holdChanges).hasSize(Engine.MAX_EXPIRIES_PER_TICK);
+            assertThat(engine.nextExpiryMicros()).as("the sequencer ticks again while holds are due").isEqualTo(3_000);
+            assertThat(h.balance("u1", "USD")).isEqualTo("100.97/0.03");
+            h.clearEvents();
+            h.tick(3_000);
+            assertThat(h.holdChanges).hasSize(3);
+            assertThat(engine.nextExpiryMicros()).isEqualTo(Command.NO_EXPIRY);
+            assertThat(h.balance("u1", "USD")).isEqualTo("101/0");
+        }
+
+        @Test
         void aRejectedHoldNeverExpires() {
             assertRejected(h.run(hold("h1", "u1", "USD", "1000", "order-1", 2_000)), Reason.INSUFFICIENT_FUNDS);
             assertThat(h.engine.nextExpiryMicros()).isEqualTo(Command.NO_EXPIRY);
