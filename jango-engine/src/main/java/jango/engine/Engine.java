@@ -431,6 +431,9 @@ public final class Engine {
         for (int i = 0; i < touchCount; i++) {
             Touch touch = touches.get(i);
             Account account = touch.account;
+            if (!Names.isSystem(account.owner)) {
+                continue; // a user balance stays in 0..2^127-1, so its change always fits
+            }
             try {
                 account.available.subtract(touch.availableBefore);
                 account.held.subtract(touch.heldBefore);
