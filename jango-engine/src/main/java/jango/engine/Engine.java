@@ -174,6 +174,7 @@ public final class Engine {
                 case Command.Adjust a -> adjust(a);
                 default -> throw new IllegalArgumentException("not a client command: " + command.type());
             }
+            requireRepresentableChanges();
         } catch (Rejection rejection) {
             rollback();
             return new Result(command.id(), Status.REJECTED, rejection.reason, rejection.getMessage(), seq, atMicros, List.of());
@@ -320,7 +321,10 @@ public final class Engine {
 
     private void credit(String owner, String asset, Int128 amount) {
         Account account = account(owner, asset);
-        account.available = checkedAdd(account.available, amount);
+        Int128 available = checkedAdd(account.available, amount);
+        // available + held stays within 128 bits, so releasing or expiring a hold can never overflow.
+        checkedAdd(available, account.held);
+        account.available = available;
     }
 
     private void debit(String owner, String asset, Int128 amount) {
@@ -367,7 +371,11 @@ public final class Engine {
                     + " fraction digits, " + asset + " allows " + scale);
         }
         try {
-            return amount.toMinor(scale);
+            Int128 minor = amount.toMinor(scale);
+            if (minor.equals(Int128.MIN)) {
+                throw new ArithmeticException("-2^127 has no positive counterpart");
+            }
+            return minor;
         } catch (ArithmeticException e) {
             throw new Rejection(Reason.AMOUNT_OVERFLOW, field + " is more than 2^127-1 minor units of " + asset);
         }
@@ -414,6 +422,27 @@ public final class Engine {
     }
 
     // ---- one command's transaction -----------------------------------------------------------
+
+    /**
+     * A system account may swing from near -2^127 to near 2^127 within one multi-leg command; the
+     * change would not fit the 128-bit deltas of its event, so such a command is refused.
+     */
+    private void requireRepresentableChanges() {
+        for (int i = 0; i < touchCount; i++) {
+            Touch touch = touches.get(i);
+            Account account = touch.account;
+            if (!Names.isSystem(account.owner)) {
+                continue; // a user balance stays in 0..2^127-1, so its change always fits
+            }
+            try {
+                account.available.subtract(touch.availableBefore);
+                account.held.subtract(touch.heldBefore);
+            } catch (ArithmeticException e) {
+                throw new Rejection(Reason.AMOUNT_OVERFLOW, "the change to " + account.owner + " " + account.asset
+                        + " would pass the 128-bit range");
+            }
+        }
+    }
 
     private void touch(Account account, boolean created) {
         for (int i = 0; i < touchCount; i++) {
@@ -526,18 +555,37 @@ public final class Engine {
                 }
             }
             if (firstOfAsset) {
-                Int128 sum = Int128.ZERO;
-                for (int j = i; j < touchCount; j++) {
-                    Touch other = touches.get(j);
-                    if (other.account.asset.equals(account.asset)) {
-                        sum = sum.add(other.account.available.subtract(other.availableBefore))
-                                .add(other.account.held.subtract(other.heldBefore));
-                    }
-                }
-                if (!sum.isZero()) {
+                BigInteger sum = postingsSum(i, account.asset);
+                if (sum.signum() != 0) {
                     throw new InvariantViolation("seq " + seq + ": postings of " + account.asset + " sum to " + sum + ", not 0");
                 }
             }
+        }
+    }
+
+    /** The sum of this command's changes to {@code asset}, from touch {@code first} on. */
+    private BigInteger postingsSum(int first, String asset) {
+        try {
+            Int128 sum = Int128.ZERO;
+            for (int j = first; j < touchCount; j++) {
+                Touch other = touches.get(j);
+                if (other.account.asset.equals(asset)) {
+                    sum = sum.add(other.account.available.subtract(other.availableBefore))
+                            .add(other.account.held.subtract(other.heldBefore));
+                }
+            }
+            return sum.isZero() ? BigInteger.ZERO : sum.toBigInteger();
+        } catch (ArithmeticException e) {
+            // A running sum may pass 128 bits on the way (MAX - 1, then + MAX, ...) and still end at zero.
+            BigInteger sum = BigInteger.ZERO;
+            for (int j = first; j < touchCount; j++) {
+                Touch other = touches.get(j);
+                if (other.account.asset.equals(asset)) {
+                    sum = sum.add(other.account.available.toBigInteger()).subtract(other.availableBefore.toBigInteger())
+                            .add(other.account.held.toBigInteger()).subtract(other.heldBefore.toBigInteger());
+                }
+            }
+            return sum;
         }
     }
 

@@ -96,7 +96,8 @@ public final class Int128 implements Comparable<Int128> {
             throw new IllegalArgumentException("factor: " + factor + " (expected: >= 0)");
         }
         if (isNegative()) {
-            return negate().multiplySmall(factor).negate();
+            // -MIN does not exist, yet MIN * 1 does: so x * f = -((-(x + 1)) * f) - f, where -(x + 1) always fits.
+            return add(ONE).negate().multiplySmall(factor).negate().subtract(of(factor));
         }
         // Unsigned 128 x 64 product of a non-negative value; overflow beyond 127 bits is checked.
         long loProductHi = Math.unsignedMultiplyHigh(lo, factor);
