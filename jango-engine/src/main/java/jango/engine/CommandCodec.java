@@ -122,14 +122,18 @@ public final class CommandCodec {
     private static void writeDecimal(ByteWriter out, Decimal amount) {
         out.writeByte(amount.fractionDigits());
         out.writeByte(amount.overflowed() ? 1 : 0);
-        if (!amount.overflowed()) {
+        if (amount.overflowed()) {
+            out.writeString(amount.overflowText());
+        } else {
             out.writeInt128(amount.unscaled());
         }
     }
 
     private static Decimal readDecimal(ByteReader in) {
         int fractionDigits = in.readByte();
-        boolean overflowed = in.readByte() == 1;
-        return new Decimal(overflowed ? null : in.readInt128(), fractionDigits);
+        if (in.readByte() == 1) {
+            return new Decimal(null, fractionDigits, in.readString());
+        }
+        return new Decimal(in.readInt128(), fractionDigits);
     }
 }

@@ -5,9 +5,10 @@ package jango.engine;
  * digits. It becomes minor units only against an asset's scale, inside the engine, because only
  * the engine knows the asset (an unknown asset or too many fraction digits is a REJECTED result,
  * not a malformed request). {@code unscaled == null} means the digits alone exceed 128 bits: the
- * command is still well formed and is rejected with AMOUNT_OVERFLOW.
+ * command is still well formed and is rejected with AMOUNT_OVERFLOW; {@code overflowText} then keeps
+ * the text as written, so two different oversized amounts are still different bodies (ID_CONFLICT).
  */
-public record Decimal(Int128 unscaled, int fractionDigits) {
+public record Decimal(Int128 unscaled, int fractionDigits, String overflowText) {
     /** Longest amount text accepted at all; longer is malformed rather than merely too large. */
     public static final int MAX_TEXT_LENGTH = 100;
 
@@ -27,6 +28,17 @@ public record Decimal(Int128 unscaled, int fractionDigits) {
         if (fractionDigits < 0 || fractionDigits > MAX_TEXT_LENGTH) {
             throw new IllegalArgumentException("fractionDigits: " + fractionDigits + " (expected: 0.." + MAX_TEXT_LENGTH + ")");
         }
+        if ((unscaled == null) == (overflowText == null)) {
+            throw new IllegalArgumentException("exactly one of unscaled and overflowText must be set");
+        }
+        if (overflowText != null && (overflowText.isEmpty() || overflowText.length() > MAX_TEXT_LENGTH)) {
+            throw new IllegalArgumentException("overflowText: length " + overflowText.length() + " (expected: 1.." + MAX_TEXT_LENGTH + ")");
+        }
+    }
+
+    /** An amount that fits 128 bits. */
+    public Decimal(Int128 unscaled, int fractionDigits) {
+        this(java.util.Objects.requireNonNull(unscaled, "unscaled"), fractionDigits, null);
     }
 
     public boolean overflowed() {
@@ -34,7 +46,10 @@ public record Decimal(Int128 unscaled, int fractionDigits) {
     }
 
     public int signum() {
-        return unscaled == null ? 1 : unscaled.signum();
+        if (unscaled == null) {
+            return overflowText.charAt(0) == '-' ? -1 : 1;
+        }
+        return unscaled.signum();
     }
 
     /**
@@ -90,7 +105,7 @@ public record Decimal(Int128 unscaled, int fractionDigits) {
             throw new IllegalArgumentException("is zero (expected: " + (signed ? "a non-zero amount" : "a positive amount") + ")");
         }
         if (overflow) {
-            return new Decimal(null, fractionDigits);
+            return new Decimal(null, fractionDigits, text);
         }
         return new Decimal(negative ? value.negate() : value, fractionDigits);
     }

@@ -104,6 +104,24 @@ class DecimalTest {
     void constructorChecksFractionDigits() {
         assertThatThrownBy(() -> new Decimal(Int128.ONE, -1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Decimal(Int128.ONE, Decimal.MAX_TEXT_LENGTH + 1)).isInstanceOf(IllegalArgumentException.class);
-        assertThat(new Decimal(null, 3).overflowed()).isTrue();
+        assertThat(new Decimal(null, 3, "9".repeat(50)).overflowed()).isTrue();
+        assertThatThrownBy(() -> new Decimal(null, 3, null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Decimal(Int128.ONE, 0, "1")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void oversizedAmountsKeepTheirTextSoDifferentBodiesConflict() {
+        Decimal a = Decimal.parse("9".repeat(50), false);
+        Decimal b = Decimal.parse("8".repeat(50), false);
+        assertThat(a.overflowed()).isTrue();
+        assertThat(Decimal.parse("-" + "9".repeat(50), true).signum()).isEqualTo(-1);
+        Harness harness = new Harness();
+        harness.apply(new Command.RegisterAsset("KRW", 0));
+        Outcome first = harness.apply(new Command.Deposit("big", "u1", "KRW", a));
+        assertThat(first.result().reason()).isEqualTo(Reason.AMOUNT_OVERFLOW);
+        assertThat(harness.apply(new Command.Deposit("big", "u1", "KRW", a)).kind()).isEqualTo(Outcome.Kind.REPLAYED);
+        assertThat(harness.apply(new Command.Deposit("big", "u1", "KRW", b)).kind()).isEqualTo(Outcome.Kind.ID_CONFLICT);
+        assertThat(CommandCodec.decode(new ByteReader(CommandCodec.encode(new Command.Deposit("big", "u1", "KRW", b)))))
+                .isEqualTo(new Command.Deposit("big", "u1", "KRW", b));
     }
 }
