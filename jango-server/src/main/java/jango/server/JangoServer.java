@@ -112,8 +112,9 @@ public final class JangoServer implements AutoCloseable {
     private HttpResponse putAsset(ServiceRequestContext ctx, HttpRequest req) {
         String code = ctx.pathParam("code");
         return withBody(ctx, req, body -> {
-            if (!Names.ASSET.matcher(code).matches()) {
-                throw new Malformed("code: \"" + CommandParser.abbreviate(code) + "\" does not match " + Names.ASSET.pattern());
+            String badCode = badName("code", code, Names.ASSET);
+            if (badCode != null) {
+                throw new Malformed(badCode);
             }
             JsonNode node = parse(body);
             if (!node.isObject()) {
@@ -215,8 +216,9 @@ public final class JangoServer implements AutoCloseable {
 
     private HttpResponse getCommand(ServiceRequestContext ctx, HttpRequest req) {
         String id = ctx.pathParam("id");
-        if (!Names.ID.matcher(id).matches()) {
-            return malformed("id: \"" + CommandParser.abbreviate(id) + "\" does not match " + Names.ID.pattern());
+        String bad = badName("id", id, Names.ID);
+        if (bad != null) {
+            return malformed(bad);
         }
         Result result = ledger.result(id);
         return result == null ? error(HttpStatus.NOT_FOUND, "NOT_FOUND", "no command with id " + id) : ok(render.result(result));
@@ -236,11 +238,8 @@ public final class JangoServer implements AutoCloseable {
 
     private HttpResponse getBalances(ServiceRequestContext ctx, HttpRequest req) {
         String account = ctx.pathParam("account");
-        String asset = ctx.queryParam("asset");
-        String bad = checkAccount(account);
-        if (bad == null && asset != null && !Names.ASSET.matcher(asset).matches()) {
-            bad = "asset: \"" + CommandParser.abbreviate(asset) + "\" does not match " + Names.ASSET.pattern();
-        }
+        String asset = blankToNull(ctx.queryParam("asset"));
+        String bad = firstNonNull(badName("account", account, Names.OWNER), badName("asset", asset, Names.ASSET));
         if (bad != null) {
             return malformed(bad);
         }
@@ -261,15 +260,12 @@ public final class JangoServer implements AutoCloseable {
 
     private HttpResponse getHistory(ServiceRequestContext ctx, HttpRequest req) {
         String account = ctx.pathParam("account");
-        String asset = ctx.queryParam("asset");
-        String limitText = ctx.queryParam("limit");
-        String cursor = ctx.queryParam("cursor");
-        String bad = checkAccount(account);
-        if (bad == null && asset != null && !asset.isEmpty() && !Names.ASSET.matcher(asset).matches()) {
-            bad = "asset: \"" + CommandParser.abbreviate(asset) + "\" does not match " + Names.ASSET.pattern();
-        }
+        String asset = blankToNull(ctx.queryParam("asset"));
+        String limitText = blankToNull(ctx.queryParam("limit"));
+        String cursor = blankToNull(ctx.queryParam("cursor"));
+        String bad = firstNonNull(badName("account", account, Names.OWNER), badName("asset", asset, Names.ASSET));
         int limit = 100;
-        if (bad == null && limitText != null && !limitText.isEmpty()) {
+        if (bad == null && limitText != null) {
             try {
                 limit = Integer.parseInt(limitText);
             } catch (NumberFormatException e) {
@@ -282,13 +278,11 @@ public final class JangoServer implements AutoCloseable {
         if (bad != null) {
             return malformed(bad);
         }
-        String assetFilter = asset == null || asset.isEmpty() ? null : asset;
-        String pageCursor = cursor == null || cursor.isEmpty() ? null : cursor;
         int pageLimit = limit;
         // The index may wait (bounded) to include everything applied before this call.
         return HttpResponse.of(CompletableFuture.supplyAsync(() -> {
             try {
-                HistoryPage page = ledger.history(account, assetFilter, pageLimit, pageCursor);
+                HistoryPage page = ledger.history(account, asset, pageLimit, cursor);
                 return ok(render.history(page));
             } catch (IllegalArgumentException e) {
                 return malformed(e.getMessage());
@@ -300,8 +294,9 @@ public final class JangoServer implements AutoCloseable {
 
     private HttpResponse getHold(ServiceRequestContext ctx, HttpRequest req) {
         String hold = ctx.pathParam("hold");
-        if (!Names.ID.matcher(hold).matches()) {
-            return malformed("hold: \"" + CommandParser.abbreviate(hold) + "\" does not match " + Names.ID.pattern());
+        String bad = badName("hold", hold, Names.ID);
+        if (bad != null) {
+            return malformed(bad);
         }
         HoldView view = ledger.hold(hold);
         return view == null ? error(HttpStatus.NOT_FOUND, "NOT_FOUND", "no hold with id " + hold) : ok(render.hold(view));
@@ -329,11 +324,20 @@ public final class JangoServer implements AutoCloseable {
         }, ctx.blockingTaskExecutor()));
     }
 
-    private static String checkAccount(String account) {
-        if (!Names.OWNER.matcher(account).matches()) {
-            return "account: \"" + CommandParser.abbreviate(account) + "\" does not match " + Names.OWNER.pattern();
+    /** The message for a name that breaks its pattern, or null when it is absent or fine. */
+    private static String badName(String field, String value, java.util.regex.Pattern pattern) {
+        if (value == null || pattern.matcher(value).matches()) {
+            return null;
         }
-        return null;
+        return field + ": \"" + CommandParser.abbreviate(value) + "\" does not match " + pattern.pattern();
+    }
+
+    private static String firstNonNull(String first, String second) {
+        return first != null ? first : second;
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isEmpty() ? null : value;
     }
 
     // ---- plumbing -----------------------------------------------------------------------------

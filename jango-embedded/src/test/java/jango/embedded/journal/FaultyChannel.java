@@ -10,18 +10,28 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-/** A real file channel that fails the next N writes, forces, truncates or opens on request, as a sick disk does. */
-final class FaultyChannel extends FileChannel {
+/**
+ * A real file channel that fails the next N writes, forces, truncates or opens on request, as a sick
+ * disk does. Public (and in this module's test-jar) so the server's disk-failure test breaks the
+ * same way; the counters are volatile because the journal's writer thread reads what a test sets.
+ */
+public final class FaultyChannel extends FileChannel {
     /** Faults armed for the next calls; shared by every channel one opener hands out. */
-    static final class Faults {
-        int failWrites;
+    public static final class Faults {
+        public volatile int failWrites;
         /** Writes that put half their bytes on disk, then fail. */
-        int partialWrites;
-        int failForces;
-        int failTruncates;
-        int failOpens;
+        public volatile int partialWrites;
+        public volatile int failForces;
+        public volatile int failTruncates;
+        public volatile int failOpens;
 
-        void clear() {
+        /** Every write and force fails until {@link #clear()}: a disk that is gone. */
+        public void breakDisk() {
+            failWrites = Integer.MAX_VALUE;
+            failForces = Integer.MAX_VALUE;
+        }
+
+        public void clear() {
             failWrites = 0;
             partialWrites = 0;
             failForces = 0;
@@ -29,7 +39,7 @@ final class FaultyChannel extends FileChannel {
             failOpens = 0;
         }
 
-        ChannelOpener opener() {
+        public ChannelOpener opener() {
             return path -> {
                 if (failOpens > 0) {
                     failOpens--;
