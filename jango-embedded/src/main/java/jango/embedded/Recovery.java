@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Recovery {
     private static final Logger log = LoggerFactory.getLogger(Recovery.class);
+    private static final long PROGRESS_EVERY_NANOS = 1_000_000_000L;
 
     private Recovery() {
     }
@@ -58,7 +59,15 @@ final class Recovery {
         long started = System.nanoTime();
         long fromSeq = engine.lastSeq() + 1;
         Replay replay = new Replay(engine, index, indexed);
-        journal.replay(fromSeq, replay::record);
+        Engine replaying = engine;
+        long[] nextProgressNanos = {started + PROGRESS_EVERY_NANOS};
+        journal.replay(fromSeq, (firstSeq, count, payload, offset, length) -> {
+            replay.record(firstSeq, count, payload, offset, length);
+            if (System.nanoTime() > nextProgressNanos[0]) {
+                nextProgressNanos[0] = System.nanoTime() + PROGRESS_EVERY_NANOS;
+                log.info("event=replay_progress seq={} of={}", replaying.lastSeq(), journalEnd);
+            }
+        });
         engine.checkInvariants();
         log.info("event=recovered seq={} snapshot_seq={} replayed={} indexed_seq={} millis={}",
                 engine.lastSeq(), fromSeq - 1, engine.lastSeq() - fromSeq + 1, index.indexedSeq(),
