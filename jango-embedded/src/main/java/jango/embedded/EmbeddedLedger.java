@@ -59,6 +59,8 @@ public final class EmbeddedLedger implements Ledger {
     private static final long IDLE_POLL_MS = 100;
     private static final int HALTED_RETRY_AFTER_S = 5;
     private static final int PROJECTOR_QUEUE_CHUNKS = 256;
+    /** Commands the snapshotter's shadow engine may lag behind before the writer waits for it. */
+    private static final long SNAPSHOTTER_MAX_QUEUED_COMMANDS = 4_000_000;
 
     private sealed interface Work permits Submission, Task {
     }
@@ -78,6 +80,7 @@ public final class EmbeddedLedger implements Ledger {
     private final Journal journal;
     private final HistoryIndex index;
     private final Snapshots snapshots;
+    private final Snapshotter snapshotter;
     private final Engine engine;
 
     private final Map<String, ConcurrentSkipListMap<String, BalanceView>> balances = new ConcurrentHashMap<>();
@@ -94,7 +97,6 @@ public final class EmbeddedLedger implements Ledger {
     private volatile boolean closing;
     private volatile boolean writerDone;
     private volatile long appliedSeq;
-    private long lastSnapshotSeq;
 
     // Writer-thread state, reused across batches.
     private final ByteWriter payload = new ByteWriter(1 << 20);
@@ -116,7 +118,7 @@ public final class EmbeddedLedger implements Ledger {
     };
 
     private EmbeddedLedger(EmbeddedConfig config, LedgerObserver observer, Journal journal, HistoryIndex index,
-                           Snapshots snapshots, Engine engine) {
+                           Snapshots snapshots, Engine engine, Engine shadow) {
         this.config = config;
         this.observer = observer;
         this.journal = journal;
@@ -124,7 +126,7 @@ public final class EmbeddedLedger implements Ledger {
         this.snapshots = snapshots;
         this.engine = engine;
         this.appliedSeq = engine.lastSeq();
-        this.lastSnapshotSeq = engine.lastSeq();
+        this.snapshotter = new Snapshotter(shadow, snapshots, index, config.snapshotEveryCommands(), SNAPSHOTTER_MAX_QUEUED_COMMANDS);
         engine.forEachBalance(this::publish);
         engine.forEachHold(h -> holds.put(h.holdId(), h));
         this.writer = new Thread(this::runWriter, "jango-writer-" + SHARD);
@@ -144,9 +146,11 @@ public final class EmbeddedLedger implements Ledger {
             index = HistoryIndex.open(config.dataDir().resolve("history"));
             Snapshots snapshots = new Snapshots(config.dataDir().resolve("snapshots"));
             Engine engine = Recovery.recover(journal, index, snapshots);
-            EmbeddedLedger ledger = new EmbeddedLedger(config, observer, journal, index, snapshots, engine);
+            Engine shadow = Recovery.shadow(journal, snapshots);
+            EmbeddedLedger ledger = new EmbeddedLedger(config, observer, journal, index, snapshots, engine, shadow);
             ledger.writer.start();
             ledger.projector.start();
+            ledger.snapshotter.start();
             return ledger;
         } catch (IOException | RuntimeException e) {
             if (index != null) {
@@ -252,8 +256,11 @@ public final class EmbeddedLedger implements Ledger {
         closing = true;
         join(writer);
         join(projector);
+        snapshotter.stop();
         try {
-            if (haltReason == null && engine.lastSeq() > lastSnapshotSeq) {
+            List<Long> written = snapshots.seqs();
+            long newest = written.isEmpty() ? 0 : written.get(0);
+            if (haltReason == null && engine.lastSeq() > newest) {
                 index.sync();
                 snapshots.write(engine);
             }
@@ -382,10 +389,8 @@ public final class EmbeddedLedger implements Ledger {
         changes = new ArrayList<>();
         long applyNanos = System.nanoTime() - applyStart;
         answer();
+        snapshotter.offer(firstSeq, atMicros, List.copyOf(entries));
         observer.batchWritten(SHARD, entries.size(), payload.size(), applyStart - writeStart, applyNanos);
-        if (engine.lastSeq() - lastSnapshotSeq >= config.snapshotEveryCommands()) {
-            snapshot();
-        }
     }
 
     /** Appends the encoded batch; on failure retries a bounded number of times, then halts. */
@@ -464,19 +469,6 @@ public final class EmbeddedLedger implements Ledger {
 
     private void publish(BalanceChange change) {
         publish(new BalanceView(change.account(), change.asset(), change.available(), change.held(), change.revision()));
-    }
-
-    private void snapshot() {
-        try {
-            awaitIndexed(engine.lastSeq());
-            index.sync();
-            snapshots.write(engine);
-            lastSnapshotSeq = engine.lastSeq();
-        } catch (IOException | RuntimeException e) {
-            // The journal still holds everything; a missed snapshot only lengthens the next recovery.
-            log.warn("event=snapshot_failed seq={} error=\"{}\"", engine.lastSeq(), e.toString());
-            lastSnapshotSeq = engine.lastSeq();
-        }
     }
 
     // ---- the history projector ----------------------------------------------------------------

@@ -28,9 +28,18 @@ final class Recovery {
     }
 
     static Engine recover(Journal journal, HistoryIndex index, Snapshots snapshots) throws IOException {
+        return recover(journal, index, index.indexedSeq(), snapshots, "recovered");
+    }
+
+    /** A second engine in the same state, for the snapshotter; it feeds no index. */
+    static Engine shadow(Journal journal, Snapshots snapshots) throws IOException {
+        return recover(journal, null, Long.MAX_VALUE, snapshots, "shadow_recovered");
+    }
+
+    private static Engine recover(Journal journal, HistoryIndex index, long indexed, Snapshots snapshots, String event)
+            throws IOException {
         long journalEnd = journal.nextSeq() - 1;
-        long indexed = index.indexedSeq();
-        if (indexed > journalEnd) {
+        if (index != null && indexed > journalEnd) {
             throw new IOException("history index is at seq " + indexed + " but the journal ends at " + journalEnd
                     + ": the journal lost acknowledged records, or the index belongs to another data directory");
         }
@@ -69,8 +78,8 @@ final class Recovery {
             }
         });
         engine.checkInvariants();
-        log.info("event=recovered seq={} snapshot_seq={} replayed={} indexed_seq={} millis={}",
-                engine.lastSeq(), fromSeq - 1, engine.lastSeq() - fromSeq + 1, index.indexedSeq(),
+        log.info("event={} seq={} snapshot_seq={} replayed={} indexed_seq={} millis={}", event,
+                engine.lastSeq(), fromSeq - 1, engine.lastSeq() - fromSeq + 1, index == null ? "-" : index.indexedSeq(),
                 (System.nanoTime() - started) / 1_000_000);
         return engine;
     }

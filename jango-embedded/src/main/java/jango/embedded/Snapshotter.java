@@ -1,0 +1,154 @@
+package jango.embedded;
+
+import jango.embedded.history.HistoryIndex;
+import jango.engine.Command;
+import jango.engine.Engine;
+import jango.engine.EngineListener;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes snapshots without pausing the writer. It keeps a shadow engine that applies the same
+ * durable batches in the same order; the engine is deterministic, so the shadow's state at seq S
+ * is exactly the writer's. Writing a large snapshot takes seconds; here that only delays the
+ * shadow, never a client. The queue is bounded in commands: if the shadow falls that far behind,
+ * the writer waits for it (backpressure) rather than letting memory grow without end.
+ */
+final class Snapshotter {
+    private static final Logger log = LoggerFactory.getLogger(Snapshotter.class);
+    private static final long INDEX_WAIT_MS = 60_000;
+
+    private record Batch(long firstSeq, long atMicros, List<Command> entries) {
+    }
+
+    private final Engine shadow;
+    private final Snapshots snapshots;
+    private final HistoryIndex index;
+    private final long everyEntries;
+    private final long maxQueuedCommands;
+    private final BlockingQueue<Batch> queue = new LinkedBlockingQueue<>();
+    private final AtomicLong queuedCommands = new AtomicLong();
+    private final Object drained = new Object();
+    private final Thread thread;
+    private volatile boolean stopping;
+    private volatile String failure;
+    private long lastSnapshotSeq;
+
+    Snapshotter(Engine shadow, Snapshots snapshots, HistoryIndex index, long everyEntries, long maxQueuedCommands) {
+        this.shadow = shadow;
+        this.snapshots = snapshots;
+        this.index = index;
+        this.everyEntries = everyEntries;
+        this.maxQueuedCommands = maxQueuedCommands;
+        this.lastSnapshotSeq = shadow.lastSeq();
+        this.thread = new Thread(this::run, "jango-snapshotter");
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Called by the writer after a batch is durable and applied; {@code entries} must not change afterwards. */
+    void offer(long firstSeq, long atMicros, List<Command> entries) {
+        if (failure != null) {
+            return; // the shadow is gone; the journal still holds everything, snapshots just stop
+        }
+        long queued = queuedCommands.addAndGet(entries.size());
+        queue.add(new Batch(firstSeq, atMicros, entries));
+        if (queued > maxQueuedCommands) {
+            awaitBelow(maxQueuedCommands);
+        }
+    }
+
+    private void awaitBelow(long limit) {
+        synchronized (drained) {
+            while (queuedCommands.get() > limit && failure == null && thread.isAlive()) {
+                try {
+                    drained.wait(1_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Applies what is queued, then stops. The caller writes the final snapshot from its own engine. */
+    void stop() {
+        stopping = true;
+        try {
+            thread.join(TimeUnit.MINUTES.toMillis(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        try {
+            while (true) {
+                Batch batch = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (batch == null) {
+                    if (stopping) {
+                        return;
+                    }
+                    continue;
+                }
+                List<Command> entries = batch.entries();
+                for (int i = 0; i < entries.size(); i++) {
+                    shadow.apply(batch.firstSeq() + i, batch.atMicros(), entries.get(i), EngineListener.NONE);
+                }
+                queuedCommands.addAndGet(-entries.size());
+                synchronized (drained) {
+                    drained.notifyAll();
+                }
+                if (shadow.lastSeq() - lastSnapshotSeq >= everyEntries && !stopping) {
+                    write();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            failure = e.toString();
+            log.error("event=snapshotter_failed seq={} error=\"{}\"", shadow.lastSeq(), e.toString(), e);
+        } finally {
+            synchronized (drained) {
+                drained.notifyAll();
+            }
+        }
+    }
+
+    private void write() {
+        long seq = shadow.lastSeq();
+        try {
+            // Recovery uses only snapshots the history index has reached (see Recovery).
+            waitForIndex(seq, index::indexedSeq);
+            index.sync();
+            long started = System.nanoTime();
+            snapshots.write(shadow);
+            log.info("event=snapshot_done seq={} millis={}", seq, (System.nanoTime() - started) / 1_000_000);
+        } catch (IOException | RuntimeException e) {
+            // The journal holds everything; a missed snapshot only lengthens the next recovery.
+            log.warn("event=snapshot_failed seq={} error=\"{}\"", seq, e.toString());
+        }
+        lastSnapshotSeq = seq;
+    }
+
+    private static void waitForIndex(long seq, LongSupplier indexedSeq) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(INDEX_WAIT_MS);
+        while (indexedSeq.getAsLong() < seq) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("history index still behind seq " + seq + " after " + INDEX_WAIT_MS + " ms");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+}
