@@ -11,6 +11,7 @@ import jango.engine.CommandCodec;
 import jango.engine.Engine;
 import jango.engine.EngineListener;
 import jango.engine.HoldView;
+import jango.engine.InvariantViolation;
 import jango.engine.Outcome;
 import jango.engine.Result;
 import jango.engine.SnapshotCodec;
@@ -232,7 +233,15 @@ public final class EmbeddedLedger implements Ledger {
     @Override
     public StateSummary stateSummary() {
         CompletableFuture<StateSummary> summary = new CompletableFuture<>();
-        queue.add(new Task(() -> summary.complete(new StateSummary(engine.lastSeq(), SnapshotCodec.stateHash(engine)))));
+        queue.add(new Task(() -> {
+            String violation = null;
+            try {
+                engine.checkInvariants();
+            } catch (InvariantViolation e) {
+                violation = e.getMessage();
+            }
+            summary.complete(new StateSummary(engine.lastSeq(), SnapshotCodec.stateHash(engine), violation));
+        }));
         try {
             return summary.get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

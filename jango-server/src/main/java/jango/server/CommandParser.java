@@ -133,6 +133,19 @@ final class CommandParser {
         return value;
     }
 
+    /** Element {@code index} of an array of names. */
+    static String pattern(JsonNode array, String field, int index, Pattern pattern) {
+        JsonNode value = array.get(index);
+        String name = field + "[" + index + "]: ";
+        if (value == null || !value.isTextual()) {
+            throw new Malformed(name + "must be a string");
+        }
+        if (!pattern.matcher(value.textValue()).matches()) {
+            throw new Malformed(name + "\"" + abbreviate(value.textValue()) + "\" does not match " + pattern.pattern());
+        }
+        return value.textValue();
+    }
+
     private static String account(JsonNode node, String path, String field) {
         return pattern(node, path, field, Names.OWNER);
     }

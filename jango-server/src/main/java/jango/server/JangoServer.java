@@ -82,6 +82,7 @@ public final class JangoServer implements AutoCloseable {
                 .route().post("/v1/commands").build(this::postCommand)
                 .route().post("/v1/commands/batch").build(this::postBatch)
                 .route().get("/v1/commands/{id}").build(this::getCommand)
+                .route().post("/v1/commands/lookup").build(this::lookupCommands)
                 .route().get("/v1/accounts/{account}/balances").build(this::getBalances)
                 .route().get("/v1/accounts/{account}/history").build(this::getHistory)
                 .route().get("/v1/holds/{hold}").build(this::getHold)
@@ -224,6 +225,42 @@ public final class JangoServer implements AutoCloseable {
         return result == null ? error(HttpStatus.NOT_FOUND, "NOT_FOUND", "no command with id " + id) : ok(render.result(result));
     }
 
+    /** Extension: the stored results of up to 10,000 ids at once, null where none ({@code {"ids": [...]}}). */
+    private HttpResponse lookupCommands(ServiceRequestContext ctx, HttpRequest req) {
+        return withBody(ctx, req, body -> {
+            JsonNode node = parse(body);
+            if (!node.isObject()) {
+                throw new Malformed("body: must be a JSON object {\"ids\": [...]}");
+            }
+            CommandParser.only(node, "", java.util.Set.of("ids"));
+            JsonNode ids = node.get("ids");
+            if (ids == null || !ids.isArray()) {
+                throw new Malformed("ids: " + (ids == null ? "is missing" : "must be an array of command ids"));
+            }
+            if (ids.size() > MAX_BATCH_COMMANDS) {
+                return error(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "TOO_LARGE", "ids: " + ids.size() + " (expected: at most " + MAX_BATCH_COMMANDS + ")");
+            }
+            List<String> wanted = new ArrayList<>(ids.size());
+            for (int i = 0; i < ids.size(); i++) {
+                wanted.add(CommandParser.pattern(ids, "ids", i, Names.ID));
+            }
+            return ok(Render.json(json -> {
+                json.writeStartObject();
+                json.writeArrayFieldStart("results");
+                for (String id : wanted) {
+                    Result result = ledger.result(id);
+                    if (result == null) {
+                        json.writeNull();
+                    } else {
+                        render.result(json, result);
+                    }
+                }
+                json.writeEndArray();
+                json.writeEndObject();
+            }));
+        });
+    }
+
     private HttpResponse replayed(Result stored) {
         metrics.replayed();
         return HttpResponse.of(ResponseHeaders.builder(HttpStatus.OK).contentType(MediaType.JSON_UTF_8)
@@ -316,6 +353,7 @@ public final class JangoServer implements AutoCloseable {
                     json.writeStartObject();
                     json.writeNumberField("seq", summary.seq());
                     json.writeStringField("stateHash", summary.stateHash());
+                    json.writeStringField("invariants", summary.invariantsHold() ? "ok" : summary.invariantViolation());
                     json.writeEndObject();
                 }));
             } catch (LedgerUnavailableException e) {

@@ -418,6 +418,24 @@ class ApiTest {
     }
 
     @Test
+    void lookupAnswersStoredResultsInOrderAndAdminStateChecksInvariants() {
+        String user = user();
+        Reply first = deposit(user, "KRW", "5");
+        String id = first.json().get("id").asText();
+        Reply lookup = jango.post("/v1/commands/lookup", "{\"ids\":[\"" + id + "\",\"never-sent-x\"]}");
+        assertThat(lookup.status()).isEqualTo(200);
+        assertThat(lookup.json().get("results").get(0)).isEqualTo(first.json());
+        assertThat(lookup.json().get("results").get(1).isNull()).isTrue();
+        Reply bad = jango.post("/v1/commands/lookup", "{\"ids\":[\"ok\", 7]}");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().get("message").asText()).startsWith("ids[1]");
+        JsonNode state = jango.get("/v1/admin/state").json();
+        assertThat(state.get("invariants").asText()).isEqualTo("ok");
+        assertThat(state.get("stateHash").asText()).hasSize(64);
+        assertThat(state.get("seq").asLong()).isGreaterThanOrEqualTo(first.json().get("seq").asLong());
+    }
+
+    @Test
     void healthAndMetrics() {
         Reply health = jango.get("/health");
         assertThat(health.status()).isEqualTo(200);

@@ -1,0 +1,314 @@
+package jango.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import jango.embedded.EmbeddedConfig;
+import jango.embedded.EmbeddedLedger;
+import jango.engine.Command;
+import jango.server.JangoMetrics;
+import jango.server.JangoServer;
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+/**
+ * {@code jango bench}: an exchange's day ({@link ExchangeDay}) through the real HTTP API on
+ * loopback, journal fsynced as in production; then the checks that keep a fast wrong run from
+ * passing (every acknowledged result stored as answered, invariants over the final state).
+ */
+public final class JangoBench {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public record Options(String url, int durationSeconds, int singlesSeconds, int accounts, int assets, double zipf,
+                          int concurrency, int batchSize, long seed) {
+        public Options {
+            check(durationSeconds >= 1, "--duration", durationSeconds, ">= 1");
+            check(singlesSeconds >= 0, "--singles-duration", singlesSeconds, ">= 0");
+            check(accounts >= 2, "--accounts", accounts, ">= 2");
+            check(concurrency >= 1 && concurrency <= 256, "--concurrency", concurrency, "1..256");
+            check(batchSize >= 1 && batchSize <= JangoServer.MAX_BATCH_COMMANDS, "--batch", batchSize, "1..10000");
+            check(zipf >= 0 && zipf <= 3, "--zipf", zipf, "0..3");
+        }
+
+        private static void check(boolean ok, String name, Object value, String expected) {
+            if (!ok) {
+                throw new IllegalArgumentException(name + ": " + value + " (expected: " + expected + ")");
+            }
+        }
+    }
+
+    public record Latency(String per, long count, double p50Ms, double p99Ms, double p999Ms, double maxMs) {
+        static Latency of(String per, Histogram histogram) {
+            return new Latency(per, histogram.getTotalCount(), histogram.getValueAtPercentile(50) / 1000.0,
+                    histogram.getValueAtPercentile(99) / 1000.0, histogram.getValueAtPercentile(99.9) / 1000.0,
+                    histogram.getMaxValue() / 1000.0);
+        }
+    }
+
+    /** One measured phase. Transfers/s is balance changes / 2, the unit two-account ledgers report. */
+    public record Phase(String name, int concurrency, int batchSize, long commands, long applied, long balanceChanges,
+                        double seconds, double commandsPerSecond, double balanceChangesPerSecond,
+                        double transferEquivalentsPerSecond, Latency latency, double machineCpuBusy, double processCores) {
+        String summary() {
+            return String.format("%s: %,d commands (%,d applied) in %.1f s = %,.0f commands/s, %,.0f balance changes/s (%,.0f two-account transfers/s); "
+                            + "latency per %s p50=%.2fms p99=%.2fms p99.9=%.2fms max=%.2fms; cpu machine %.0f%%, bench process %.2f cores",
+                    name, commands, applied, seconds, commandsPerSecond, balanceChangesPerSecond, transferEquivalentsPerSecond,
+                    latency.per(), latency.p50Ms(), latency.p99Ms(), latency.p999Ms(), latency.maxMs(),
+                    machineCpuBusy * 100, processCores);
+        }
+    }
+
+    public record Checks(long acknowledged, long verified, long missingOrDifferent, String invariants, long seq, String stateHash) {
+        public boolean passed() {
+            return missingOrDifferent == 0 && "ok".equals(invariants) && verified == acknowledged;
+        }
+    }
+
+    private final Options options;
+    private final PrintStream out;
+    private final String runId = Long.toString(System.currentTimeMillis(), 36);
+
+    public JangoBench(Options options, PrintStream out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    /** Runs Jango's phases against {@code options.url()}, or an embedded Jango it starts in a temp dir. */
+    public JangoResult run() throws Exception {
+        return withJango((http, day) -> {
+            List<HttpDriver.Answer> acknowledged = new ArrayList<>();
+            List<Phase> phases = new ArrayList<>();
+            if (options.singlesSeconds() > 0) {
+                phases.add(singles(http, day, acknowledged));
+                out.println(phases.get(phases.size() - 1).summary());
+            }
+            phases.add(batches(http, day, options.concurrency(), options.batchSize(), options.durationSeconds(), acknowledged, "batch"));
+            out.println(phases.get(phases.size() - 1).summary());
+            return new JangoResult(phases, verify(http, acknowledged));
+        });
+    }
+
+    /** Short batch phases over every batch size and concurrency, on one Jango. */
+    public List<Phase> sweep(int[] batchSizes, int[] concurrencies, int seconds) throws Exception {
+        return withJango((http, day) -> {
+            List<Phase> phases = new ArrayList<>();
+            for (int concurrency : concurrencies) {
+                for (int batchSize : batchSizes) {
+                    Phase phase = batches(http, day, concurrency, batchSize, seconds, new ArrayList<>(), "sweep");
+                    out.println(phase.summary());
+                    phases.add(phase);
+                }
+            }
+            return phases;
+        });
+    }
+
+    private interface Work<T> {
+        T run(HttpDriver http, ExchangeDay day) throws Exception;
+    }
+
+    private <T> T withJango(Work<T> work) throws Exception {
+        Path tempDir = null;
+        EmbeddedLedger ledger = null;
+        JangoServer server = null;
+        String url = options.url();
+        if (url == null) {
+            tempDir = Files.createTempDirectory("jango-bench");
+            JangoMetrics metrics = new JangoMetrics();
+            ledger = EmbeddedLedger.open(EmbeddedConfig.defaults(tempDir), metrics);
+            metrics.bind(ledger);
+            server = new JangoServer(ledger, metrics, "127.0.0.1", 0).start();
+            url = "http://127.0.0.1:" + server.port();
+            out.println("bench: embedded Jango at " + url + " (data in " + tempDir + ", journal fsynced per batch)");
+        }
+        try {
+            HttpDriver http = new HttpDriver(url);
+            ExchangeDay day = new ExchangeDay(options.accounts(), options.assets(), options.zipf(), options.seed());
+            setUp(http, day);
+            return work.run(http, day);
+        } finally {
+            if (server != null) {
+                server.close();
+                ledger.close();
+                deleteTree(tempDir);
+            }
+        }
+    }
+
+    public record JangoResult(List<Phase> phases, Checks checks) {
+    }
+
+    private void setUp(HttpDriver http, ExchangeDay day) throws Exception {
+        List<Command> setup = day.setup();
+        long started = System.nanoTime();
+        List<Command> deposits = new ArrayList<>();
+        for (Command command : setup) {
+            if (command instanceof Command.RegisterAsset asset) {
+                HttpDriver.expectOk(http.send("PUT", "/v1/assets/" + asset.code(), "{\"scale\": " + asset.scale() + "}"));
+            } else {
+                deposits.add(command.id() == null ? command : rename(command));
+            }
+        }
+        // 5,000 deposits stay well inside the 1 MiB body limit.
+        for (int from = 0; from < deposits.size(); from += 5_000) {
+            http.batch(deposits.subList(from, Math.min(deposits.size(), from + 5_000)));
+        }
+        out.printf("bench: set up %d accounts x %d assets in %.1f s (Zipf exponent %.2f)%n", options.accounts(), options.assets(),
+                (System.nanoTime() - started) / 1e9, options.zipf());
+    }
+
+    /** Funding ids carry the run id, so a bench against a long-running server never replays an old run. */
+    private Command rename(Command command) {
+        Command.Deposit d = (Command.Deposit) command;
+        return new Command.Deposit(runId + "-" + d.id(), d.account(), d.asset(), d.amount());
+    }
+
+    private Phase singles(HttpDriver http, ExchangeDay day, List<HttpDriver.Answer> acknowledged) throws Exception {
+        ExchangeDay.Client client = day.client(10_000, runId);
+        Histogram latency = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.singlesSeconds());
+        long applied = 0;
+        long changes = 0;
+        long commands = 0;
+        CpuMeter cpu = new CpuMeter();
+        long started = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            Command command = client.next(1).get(0);
+            long t0 = System.nanoTime();
+            HttpDriver.Answer answer = http.single(command);
+            latency.recordValue((System.nanoTime() - t0) / 1_000);
+            acknowledged.add(answer);
+            commands++;
+            if (answer.applied()) {
+                applied++;
+                changes += answer.balances();
+            }
+        }
+        return phase("single", 1, 1, commands, applied, changes, System.nanoTime() - started, Latency.of("command", latency), cpu.stop());
+    }
+
+    /** {@code concurrency} clients, each sending batches of {@code batchSize} as fast as answered. */
+    Phase batches(HttpDriver http, ExchangeDay day, int concurrency, int batchSize, int seconds,
+                  List<HttpDriver.Answer> acknowledged, String name) throws Exception {
+        Histogram latency = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
+        AtomicLong commands = new AtomicLong();
+        AtomicLong applied = new AtomicLong();
+        AtomicLong changes = new AtomicLong();
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        List<Thread> clients = new ArrayList<>();
+        List<List<HttpDriver.Answer>> answers = new ArrayList<>();
+        CpuMeter cpu = new CpuMeter();
+        long started = System.nanoTime();
+        for (int c = 0; c < concurrency; c++) {
+            ExchangeDay.Client client = day.client(c, runId + "-" + name + concurrency + "x" + batchSize);
+            List<HttpDriver.Answer> mine = new ArrayList<>();
+            answers.add(mine);
+            clients.add(Thread.ofPlatform().name("bench-client-" + c).start(() -> {
+                try {
+                    while (System.nanoTime() < deadline && failure.get() == null) {
+                        List<Command> batch = client.next(batchSize);
+                        long t0 = System.nanoTime();
+                        HttpDriver.Answer[] results = http.batch(batch);
+                        long micros = (System.nanoTime() - t0) / 1_000;
+                        synchronized (latency) {
+                            latency.recordValue(micros);
+                        }
+                        long appliedHere = 0;
+                        long changesHere = 0;
+                        for (HttpDriver.Answer answer : results) {
+                            mine.add(answer);
+                            if (answer.applied()) {
+                                appliedHere++;
+                                changesHere += answer.balances();
+                            }
+                        }
+                        commands.addAndGet(results.length);
+                        applied.addAndGet(appliedHere);
+                        changes.addAndGet(changesHere);
+                    }
+                } catch (Exception e) {
+                    failure.compareAndSet(null, e);
+                }
+            }));
+        }
+        long nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (Thread client : clients) {
+            while (client.isAlive()) {
+                client.join(250);
+                if (System.nanoTime() > nextReport) {
+                    nextReport += TimeUnit.SECONDS.toNanos(5);
+                    System.err.printf("bench: %s %.0f s: %,d commands, %,.0f/s%n", name, (System.nanoTime() - started) / 1e9,
+                            commands.get(), commands.get() / ((System.nanoTime() - started) / 1e9));
+                }
+            }
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("bench client failed: " + failure.get(), failure.get());
+        }
+        answers.forEach(acknowledged::addAll);
+        return phase(name, concurrency, batchSize, commands.get(), applied.get(), changes.get(), System.nanoTime() - started,
+                Latency.of("batch request", latency), cpu.stop());
+    }
+
+    private static Phase phase(String name, int concurrency, int batchSize, long commands, long applied, long changes,
+                               long nanos, Latency latency, CpuMeter.Usage cpu) {
+        double seconds = nanos / 1e9;
+        return new Phase(name, concurrency, batchSize, commands, applied, changes, seconds, commands / seconds,
+                changes / seconds, changes / 2.0 / seconds, latency, cpu.machineBusy(), cpu.processCores());
+    }
+
+    /** Every acknowledged result is stored exactly as answered; the invariants hold over the final state. */
+    private Checks verify(HttpDriver http, List<HttpDriver.Answer> acknowledged) throws Exception {
+        long started = System.nanoTime();
+        long verified = 0;
+        long bad = 0;
+        for (int from = 0; from < acknowledged.size(); from += JangoServer.MAX_BATCH_COMMANDS) {
+            List<HttpDriver.Answer> chunk = acknowledged.subList(from, Math.min(acknowledged.size(), from + JangoServer.MAX_BATCH_COMMANDS));
+            HttpDriver.Answer[] stored = http.lookup(chunk.stream().map(HttpDriver.Answer::id).toList());
+            for (int i = 0; i < chunk.size(); i++) {
+                HttpDriver.Answer expected = chunk.get(i);
+                if (stored[i] == null || stored[i].seq() != expected.seq() || stored[i].applied() != expected.applied()) {
+                    bad++;
+                } else {
+                    verified++;
+                }
+            }
+        }
+        JsonNode state = new ObjectMapper().readTree(http.send("GET", "/v1/admin/state", null).body());
+        Checks checks = new Checks(acknowledged.size(), verified, bad, state.get("invariants").asText(),
+                state.get("seq").asLong(), state.get("stateHash").asText());
+        out.printf("check: %,d acknowledged results looked up, %,d stored as answered, %,d missing or different; invariants %s; "
+                        + "state seq=%d hash=%s (%.1f s)%n", checks.acknowledged(), checks.verified(), checks.missingOrDifferent(),
+                checks.invariants(), checks.seq(), checks.stateHash(), (System.nanoTime() - started) / 1e9);
+        return checks;
+    }
+
+    public static void writeJson(Path file, Object report) throws IOException {
+        JSON.writeValue(file.toFile(), report);
+    }
+
+    public static String now() {
+        return Instant.now().toString();
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}
