@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 /**
- * Dependencies point down only (shared/ARCHITECTURE.md): engine <- embedded, server <- cli.
+ * Dependencies point down only (shared/ARCHITECTURE.md): engine <- embedded, server <- bench <- cli.
  * The server reaches a backend only through the engine's port, never an adapter directly.
  */
 class LayeringTest {
@@ -19,21 +19,28 @@ class LayeringTest {
     @Test
     void engineDependsOnNoOtherModule() {
         noClasses().that().resideInAPackage("jango.engine..")
-                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.server..", "jango.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.server..", "jango.bench..", "jango.cli..")
                 .check(JANGO);
     }
 
     @Test
     void embeddedAdapterDoesNotReachUp() {
         noClasses().that().resideInAPackage("jango.embedded..")
-                .should().dependOnClassesThat().resideInAnyPackage("jango.server..", "jango.cli..", "com.linecorp..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.server..", "jango.bench..", "jango.cli..", "com.linecorp..")
+                .check(JANGO);
+    }
+
+    @Test
+    void benchIsUsedOnlyByTheCli() {
+        noClasses().that().resideInAPackage("jango.bench..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.cli..")
                 .check(JANGO);
     }
 
     @Test
     void serverKnowsBackendsOnlyThroughThePort() {
         noClasses().that().resideInAPackage("jango.server..")
-                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.bench..", "jango.cli..")
                 .check(JANGO);
     }
 }
