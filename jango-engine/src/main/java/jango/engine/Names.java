@@ -1,14 +1,64 @@
 package jango.engine;
 
-import java.util.regex.Pattern;
-
 /** The shapes of names that reach the engine (shared/API.md, "Names and amounts"). */
 public final class Names {
-    public static final Pattern ASSET = Pattern.compile("[A-Z0-9]{1,16}");
+    public static final Shape ASSET = new Shape("[A-Z0-9]{1,16}", false, 16, true);
     /** User owners; a system owner is '@' followed by the same pattern. */
-    public static final Pattern OWNER = Pattern.compile("@?[A-Za-z0-9._:-]{1,64}");
+    public static final Shape OWNER = new Shape("@?[A-Za-z0-9._:-]{1,64}", true, 64, false);
     /** Command ids and hold ids. */
-    public static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+    public static final Shape ID = new Shape("[A-Za-z0-9._:-]{1,64}", false, 64, false);
+
+    /**
+     * A name pattern, matched by hand: every command checks several names twice (edge and
+     * record), and a regex matcher per check showed in the profile. {@link #pattern()} is the
+     * regex it is equivalent to, for messages (NamesTest checks the two agree).
+     */
+    public static final class Shape {
+        private final String pattern;
+        private final boolean optionalAt;
+        private final int maxLength;
+        private final boolean upperAndDigitsOnly;
+
+        private Shape(String pattern, boolean optionalAt, int maxLength, boolean upperAndDigitsOnly) {
+            this.pattern = pattern;
+            this.optionalAt = optionalAt;
+            this.maxLength = maxLength;
+            this.upperAndDigitsOnly = upperAndDigitsOnly;
+        }
+
+        public boolean matches(String value) {
+            int start = optionalAt && !value.isEmpty() && value.charAt(0) == '@' ? 1 : 0;
+            int length = value.length() - start;
+            if (length < 1 || length > maxLength) {
+                return false;
+            }
+            for (int i = start; i < value.length(); i++) {
+                if (!allowed(value.charAt(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private boolean allowed(char c) {
+            if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+                return true;
+            }
+            if (upperAndDigitsOnly) {
+                return false;
+            }
+            return (c >= 'a' && c <= 'z') || c == '.' || c == '_' || c == ':' || c == '-';
+        }
+
+        public String pattern() {
+            return pattern;
+        }
+
+        @Override
+        public String toString() {
+            return pattern;
+        }
+    }
 
     public static final String EXTERNAL = "@external";
     public static final String ADJUSTMENTS = "@adjustments";
@@ -24,9 +74,9 @@ public final class Names {
         return owner.charAt(0) == '@';
     }
 
-    static String check(Pattern pattern, String value, String what) {
-        if (value == null || !pattern.matcher(value).matches()) {
-            throw new IllegalArgumentException(what + ": " + value + " (expected: " + pattern.pattern() + ")");
+    static String check(Shape shape, String value, String what) {
+        if (value == null || !shape.matches(value)) {
+            throw new IllegalArgumentException(what + ": " + value + " (expected: " + shape.pattern() + ")");
         }
         return value;
     }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Turns a JSON command into an engine command, strictly: unknown or missing fields, wrong types,
@@ -125,22 +124,22 @@ final class CommandParser {
         return value.textValue();
     }
 
-    static String pattern(JsonNode node, String path, String field, Pattern pattern) {
+    static String pattern(JsonNode node, String path, String field, Names.Shape pattern) {
         String value = text(node, path, field);
-        if (!pattern.matcher(value).matches()) {
+        if (!pattern.matches(value)) {
             throw new Malformed(name(path, field) + "\"" + abbreviate(value) + "\" does not match " + pattern.pattern());
         }
         return value;
     }
 
     /** Element {@code index} of an array of names. */
-    static String pattern(JsonNode array, String field, int index, Pattern pattern) {
+    static String pattern(JsonNode array, String field, int index, Names.Shape pattern) {
         JsonNode value = array.get(index);
         String name = field + "[" + index + "]: ";
         if (value == null || !value.isTextual()) {
             throw new Malformed(name + "must be a string");
         }
-        if (!pattern.matcher(value.textValue()).matches()) {
+        if (!pattern.matches(value.textValue())) {
             throw new Malformed(name + "\"" + abbreviate(value.textValue()) + "\" does not match " + pattern.pattern());
         }
         return value.textValue();

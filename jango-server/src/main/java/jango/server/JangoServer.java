@@ -363,8 +363,8 @@ public final class JangoServer implements AutoCloseable {
     }
 
     /** The message for a name that breaks its pattern, or null when it is absent or fine. */
-    private static String badName(String field, String value, java.util.regex.Pattern pattern) {
-        if (value == null || pattern.matcher(value).matches()) {
+    private static String badName(String field, String value, Names.Shape pattern) {
+        if (value == null || pattern.matches(value)) {
             return null;
         }
         return field + ": \"" + CommandParser.abbreviate(value) + "\" does not match " + pattern.pattern();

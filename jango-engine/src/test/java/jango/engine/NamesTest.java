@@ -1,0 +1,35 @@
+package jango.engine;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The hand-written name matchers agree with the regexes of shared/API.md on every string tried. */
+class NamesTest {
+    private static final String ALPHABET = "AZaz09._:-@ !#/\\u00e9Bb9Zq";
+
+    @Test
+    void handMatchersAgreeWithTheRegexes() {
+        SplittableRandom random = new SplittableRandom(5);
+        for (Names.Shape shape : List.of(Names.ASSET, Names.OWNER, Names.ID)) {
+            Pattern regex = Pattern.compile(shape.pattern());
+            for (int i = 0; i < 200_000; i++) {
+                int length = random.nextInt(70);
+                StringBuilder value = new StringBuilder(length);
+                for (int j = 0; j < length; j++) {
+                    value.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
+                }
+                String text = value.toString();
+                assertThat(shape.matches(text)).as(shape + " on \"" + text + "\"").isEqualTo(regex.matcher(text).matches());
+            }
+            for (String edge : List.of("", "@", "@@a", "A".repeat(16), "A".repeat(17), "a".repeat(64), "a".repeat(65),
+                    "@" + "a".repeat(64), "@" + "a".repeat(65), "BTC", "btc", "u-1.x:y_z")) {
+                assertThat(shape.matches(edge)).as(shape + " on \"" + edge + "\"").isEqualTo(regex.matcher(edge).matches());
+            }
+        }
+    }
+}
