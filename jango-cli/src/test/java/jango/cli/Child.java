@@ -43,25 +43,36 @@ final class Child {
         return command;
     }
 
-    /** Starts {@code jango serve --port 0} and waits for its "listening" line. */
+    /**
+     * Starts {@code jango serve --port 0} and waits for its "listening" line. Its output is drained
+     * into {@code log} for its whole life: a child whose stdout pipe fills up blocks on its next
+     * log line, which would stall the server under test.
+     */
     static Child serve(Path dataDir, Path log) throws IOException {
         Process process = new ProcessBuilder(javaCommand("serve", "--port", "0", "--data-dir", dataDir.toString()))
-                .redirectError(log.toFile()).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<String> listening = CompletableFuture.supplyAsync(() -> {
-            try {
+                .redirectErrorStream(true).start();
+        CompletableFuture<String> listening = new CompletableFuture<>();
+        Thread drain = new Thread(() -> {
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                 var file = Files.newBufferedWriter(log)) {
                 String line;
                 while ((line = out.readLine()) != null) {
+                    file.write(line);
+                    file.newLine();
                     Matcher matcher = LISTENING.matcher(line);
-                    if (matcher.find()) {
-                        return matcher.group(1);
+                    if (!listening.isDone() && matcher.find()) {
+                        file.flush();
+                        listening.complete(matcher.group(1));
                     }
                 }
-                return null;
             } catch (IOException e) {
-                return null;
+                // the child is gone
+            } finally {
+                listening.complete(null);
             }
-        });
+        }, "child-output");
+        drain.setDaemon(true);
+        drain.start();
         try {
             String url = listening.get(60, TimeUnit.SECONDS);
             if (url == null) {

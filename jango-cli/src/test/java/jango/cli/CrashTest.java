@@ -54,13 +54,14 @@ class CrashTest {
         System.out.println("crash test: rounds=" + rounds + " seed=" + seed);
 
         for (int round = 1; round <= rounds; round++) {
-            Child child = Child.serve(data, dir.resolve("serve-" + round + ".log"));
+            Path log = dir.resolve("serve-" + round + ".log");
+            Child child = Child.serve(data, log);
             try {
                 if (round == 1) {
                     assertThat(put(child, "/v1/assets/KRW", "{\"scale\": 0}")).isIn(200, 201);
                     assertThat(put(child, "/v1/assets/BTC", "{\"scale\": 8}")).isIn(200, 201);
                 } else {
-                    verify(child, "after kill -9 #" + (round - 1) + " (seed " + seed + ")");
+                    verifyWithLog(child, "after kill -9 #" + (round - 1) + " (seed " + seed + ")", log);
                 }
                 int acknowledgedBefore = acknowledged.size();
                 AtomicBoolean stop = new AtomicBoolean();
@@ -85,9 +86,10 @@ class CrashTest {
             }
         }
 
-        Child last = Child.serve(data, dir.resolve("serve-final.log"));
+        Path lastLog = dir.resolve("serve-final.log");
+        Child last = Child.serve(data, lastLog);
         try {
-            verify(last, "after the last kill -9 (seed " + seed + ")");
+            verifyWithLog(last, "after the last kill -9 (seed " + seed + ")", lastLog);
         } finally {
             last.stop();
         }
@@ -154,6 +156,17 @@ class CrashTest {
     }
 
     // ---- verification -------------------------------------------------------------------------
+
+    /** A failed check carries the server's log tail: the temp dir is gone after the test. */
+    private void verifyWithLog(Child child, String when, Path log) throws Exception {
+        try {
+            verify(child, when);
+        } catch (AssertionError e) {
+            List<String> lines = java.nio.file.Files.readAllLines(log);
+            String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+            throw new AssertionError(e.getMessage() + "\n--- server log tail (" + log.getFileName() + ") ---\n" + tail, e);
+        }
+    }
 
     private void verify(Child child, String when) throws Exception {
         // 1. Every acknowledged result is stored exactly as it was answered.
