@@ -22,7 +22,8 @@ public final class CommandCodec {
     }
 
     public static byte[] encode(Command command) {
-        ByteWriter out = new ByteWriter(96);
+        // Sized for a three-leg settlement, so the common commands never regrow the buffer.
+        ByteWriter out = new ByteWriter(384);
         encode(command, out);
         return out.toByteArray();
     }
