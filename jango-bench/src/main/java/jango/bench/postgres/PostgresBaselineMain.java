@@ -13,9 +13,15 @@ import java.util.Optional;
  * transfers, then pgbench's TPS on the same server when pgbench is installed.
  *
  * <pre>
- * java -cp ... jango.bench.postgres.PostgresBaselineMain [--accounts 1000] [--clients 4] [--seconds 10]
- *      [--batch 1000] [--pgbench-seconds 10] [--jdbc-url jdbc:postgresql://host:port/db?user=u]
+ * mvn -q install -DskipTests
+ * mvn -q -pl jango-bench dependency:build-classpath -Dmdep.outputFile=/tmp/bench.cp
+ * java -cp jango-bench/target/classes:$(cat /tmp/bench.cp) jango.bench.postgres.PostgresBaselineMain \
+ *      [--accounts 1000] [--clients 4] [--seconds 10] [--batch 1000] [--pgbench-seconds 10] \
+ *      [--jdbc-url jdbc:postgresql://host:port/db?user=u]
  * </pre>
+ *
+ * Each mode starts from empty tables (setup is not timed). The figures move with other load on the
+ * machine, so the load average is printed with them.
  */
 public final class PostgresBaselineMain {
     private PostgresBaselineMain() {
