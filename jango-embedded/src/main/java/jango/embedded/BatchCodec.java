@@ -16,13 +16,21 @@ final class BatchCodec {
     private BatchCodec() {
     }
 
-    static void encode(long atMicros, List<Command> commands, ByteWriter out) {
+    /**
+     * Encodes the batch; {@code ends[i]} receives where command {@code i}'s bytes end (they start
+     * where the previous one's end, the first at {@link #FIRST_COMMAND_OFFSET}). Those bytes are
+     * the command's fingerprint, so the writer slices them instead of encoding again.
+     */
+    static void encode(long atMicros, List<Command> commands, ByteWriter out, int[] ends) {
         out.writeLong(atMicros);
         out.writeInt(commands.size());
-        for (Command command : commands) {
-            CommandCodec.encode(command, out);
+        for (int i = 0; i < commands.size(); i++) {
+            CommandCodec.encode(commands.get(i), out);
+            ends[i] = out.size();
         }
     }
+
+    static final int FIRST_COMMAND_OFFSET = Long.BYTES + Integer.BYTES;
 
     /** @throws IllegalArgumentException when the payload is not a batch of {@code expectedCount} commands */
     static Batch decode(byte[] payload, int offset, int length, int expectedCount) {

@@ -104,6 +104,8 @@ public final class EmbeddedLedger implements Ledger {
     private final ArrayList<Submission> batch = new ArrayList<>();
     private final ArrayList<Command> entries = new ArrayList<>();
     private final ArrayList<Outcome> outcomes = new ArrayList<>();
+    /** Where each entry's bytes end in {@link #payload}: one tick plus a full batch. */
+    private final int[] entryEnds;
     private List<BalanceChange> changes = new ArrayList<>();
     private final EngineListener listener = new EngineListener() {
         @Override
@@ -127,6 +129,7 @@ public final class EmbeddedLedger implements Ledger {
         this.snapshots = snapshots;
         this.engine = engine;
         this.appliedSeq = engine.lastSeq();
+        this.entryEnds = new int[config.maxBatchCommands() + 1];
         this.snapshotter = new Snapshotter(shadow, snapshots, index, config.snapshotEveryCommands(), SNAPSHOTTER_MAX_QUEUED_COMMANDS);
         engine.forEachBalance(this::publish);
         engine.forEachHold(h -> holds.put(h.holdId(), h));
@@ -381,7 +384,7 @@ public final class EmbeddedLedger implements Ledger {
         }
         long firstSeq = engine.lastSeq() + 1;
         payload.reset();
-        BatchCodec.encode(atMicros, entries, payload);
+        BatchCodec.encode(atMicros, entries, payload, entryEnds);
 
         long writeStart = System.nanoTime();
         if (!appendWithRetries(firstSeq)) {
@@ -390,15 +393,22 @@ public final class EmbeddedLedger implements Ledger {
         }
         long applyStart = System.nanoTime();
         outcomes.clear();
+        byte[][] fingerprints = new byte[entries.size()][];
+        int start = BatchCodec.FIRST_COMMAND_OFFSET;
         for (int i = 0; i < entries.size(); i++) {
-            outcomes.add(engine.apply(firstSeq + i, atMicros, entries.get(i), listener));
+            Command entry = entries.get(i);
+            if (entry.id() != null) {
+                fingerprints[i] = Arrays.copyOfRange(payload.array(), start, entryEnds[i]);
+            }
+            start = entryEnds[i];
+            outcomes.add(engine.apply(firstSeq + i, atMicros, entry, fingerprints[i], listener));
         }
         appliedSeq = engine.lastSeq();
         hand(new IndexChunk(changes, appliedSeq));
         changes = new ArrayList<>();
         long applyNanos = System.nanoTime() - applyStart;
         answer();
-        snapshotter.offer(firstSeq, atMicros, List.copyOf(entries));
+        snapshotter.offer(firstSeq, atMicros, List.copyOf(entries), fingerprints);
         observer.batchWritten(SHARD, entries.size(), payload.size(), applyStart - writeStart, applyNanos);
     }
 

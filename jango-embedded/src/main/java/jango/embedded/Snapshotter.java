@@ -27,7 +27,7 @@ final class Snapshotter {
     private static final Logger log = LoggerFactory.getLogger(Snapshotter.class);
     private static final long INDEX_WAIT_MS = 60_000;
 
-    private record Batch(long firstSeq, long atMicros, List<Command> entries) {
+    private record Batch(long firstSeq, long atMicros, List<Command> entries, byte[][] fingerprints) {
     }
 
     private final Engine shadow;
@@ -57,13 +57,16 @@ final class Snapshotter {
         thread.start();
     }
 
-    /** Called by the writer after a batch is durable and applied; {@code entries} must not change afterwards. */
-    void offer(long firstSeq, long atMicros, List<Command> entries) {
+    /**
+     * Called by the writer after a batch is durable and applied; {@code entries} and the
+     * fingerprints (immutable, shared with the writer's engine) must not change afterwards.
+     */
+    void offer(long firstSeq, long atMicros, List<Command> entries, byte[][] fingerprints) {
         if (failure != null) {
             return; // the shadow is gone; the journal still holds everything, snapshots just stop
         }
         long queued = queuedCommands.addAndGet(entries.size());
-        queue.add(new Batch(firstSeq, atMicros, entries));
+        queue.add(new Batch(firstSeq, atMicros, entries, fingerprints));
         if (queued > maxQueuedCommands) {
             awaitBelow(maxQueuedCommands);
         }
@@ -104,7 +107,7 @@ final class Snapshotter {
                 }
                 List<Command> entries = batch.entries();
                 for (int i = 0; i < entries.size(); i++) {
-                    shadow.apply(batch.firstSeq() + i, batch.atMicros(), entries.get(i), EngineListener.NONE);
+                    shadow.apply(batch.firstSeq() + i, batch.atMicros(), entries.get(i), batch.fingerprints()[i], EngineListener.NONE);
                 }
                 queuedCommands.addAndGet(-entries.size());
                 synchronized (drained) {

@@ -119,6 +119,16 @@ public final class Engine {
      * go backwards: the log decides order once, and the engine refuses anything else.
      */
     public Outcome apply(long seq, long atMicros, Command command, EngineListener listener) {
+        return apply(seq, atMicros, command, null, listener);
+    }
+
+    /**
+     * As {@link #apply(long, long, Command, EngineListener)}, with the command's fingerprint
+     * ({@code CommandCodec.encode(command)}) when the caller already has those bytes: the journal
+     * record holds exactly them, so the writer need not encode every command twice. Null to
+     * have the engine encode it.
+     */
+    public Outcome apply(long seq, long atMicros, Command command, byte[] encoded, EngineListener listener) {
         if (seq != lastSeq + 1) {
             throw new InvariantViolation("log gap: entry seq " + seq + " after " + lastSeq);
         }
@@ -134,7 +144,7 @@ public final class Engine {
             expireDue(seq, atMicros, listener);
             return Outcome.of(Outcome.Kind.TICK, null);
         }
-        byte[] fingerprint = CommandCodec.encode(command);
+        byte[] fingerprint = encoded != null ? encoded : CommandCodec.encode(command);
         StoredResult prior = results.get(command.id());
         if (prior != null) {
             if (Arrays.equals(prior.fingerprint(), fingerprint)) {
