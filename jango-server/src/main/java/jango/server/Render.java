@@ -59,8 +59,20 @@ final class Render {
         });
     }
 
+    /** The last time formatted: every result of a batch carries the same one (it showed in the profile). */
+    private record FormattedTime(long epochMicros, String text) {
+    }
+
+    private static volatile FormattedTime lastTime = new FormattedTime(Long.MIN_VALUE, "");
+
     static String time(long epochMicros) {
-        return TIME.format(Instant.ofEpochSecond(Math.floorDiv(epochMicros, 1_000_000L), Math.floorMod(epochMicros, 1_000_000L) * 1_000L));
+        FormattedTime last = lastTime;
+        if (last.epochMicros() == epochMicros) {
+            return last.text();
+        }
+        String text = TIME.format(Instant.ofEpochSecond(Math.floorDiv(epochMicros, 1_000_000L), Math.floorMod(epochMicros, 1_000_000L) * 1_000L));
+        lastTime = new FormattedTime(epochMicros, text);
+        return text;
     }
 
     String amount(Int128 minor, String asset) {
