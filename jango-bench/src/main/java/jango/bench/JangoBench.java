@@ -287,9 +287,13 @@ public final class JangoBench {
                 }
             }
         }
-        JsonNode state = new ObjectMapper().readTree(http.send("GET", "/v1/admin/state", null).body());
-        Checks checks = new Checks(acknowledged.size(), verified, bad, state.get("invariants").asText(),
-                state.get("seq").asLong(), state.get("stateHash").asText());
+        var response = http.send("GET", "/v1/admin/state", null);
+        JsonNode state = new ObjectMapper().readTree(response.body());
+        Checks checks = response.statusCode() == 200
+                ? new Checks(acknowledged.size(), verified, bad, state.path("invariants").asText("missing"),
+                        state.path("seq").asLong(-1), state.path("stateHash").asText(""))
+                : new Checks(acknowledged.size(), verified, bad, "not checked: HTTP " + response.statusCode() + " "
+                        + state.path("message").asText(), -1, "");
         out.printf("check: %,d acknowledged results looked up, %,d stored as answered, %,d missing or different; invariants %s; "
                         + "state seq=%d hash=%s (%.1f s)%n", checks.acknowledged(), checks.verified(), checks.missingOrDifferent(),
                 checks.invariants(), checks.seq(), checks.stateHash(), (System.nanoTime() - started) / 1e9);

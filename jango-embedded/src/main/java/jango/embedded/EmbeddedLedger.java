@@ -11,10 +11,8 @@ import jango.engine.CommandCodec;
 import jango.engine.Engine;
 import jango.engine.EngineListener;
 import jango.engine.HoldView;
-import jango.engine.InvariantViolation;
 import jango.engine.Outcome;
 import jango.engine.Result;
-import jango.engine.SnapshotCodec;
 import jango.engine.port.HistoryPage;
 import jango.engine.port.Ledger;
 import jango.engine.port.LedgerObserver;
@@ -60,6 +58,8 @@ public final class EmbeddedLedger implements Ledger {
     private static final long IDLE_POLL_MS = 100;
     private static final int HALTED_RETRY_AFTER_S = 5;
     private static final int PROJECTOR_QUEUE_CHUNKS = 256;
+    /** Hashing and checking millions of stored results takes seconds; this bounds the wait. */
+    private static final long STATE_SUMMARY_WAIT_SECONDS = 300;
     /** Commands the snapshotter's shadow engine may lag behind before the writer waits for it. */
     private static final long SNAPSHOTTER_MAX_QUEUED_COMMANDS = 4_000_000;
 
@@ -233,25 +233,23 @@ public final class EmbeddedLedger implements Ledger {
         return List.of(new ShardStatus(SHARD, haltReason == null, haltReason, appliedSeq));
     }
 
+    /**
+     * Computed on the snapshotter's shadow engine after every batch applied before this call, so
+     * it is consistent with what callers were answered and the writer never pauses for it.
+     */
     @Override
     public StateSummary stateSummary() {
-        CompletableFuture<StateSummary> summary = new CompletableFuture<>();
-        queue.add(new Task(() -> {
-            String violation = null;
-            try {
-                engine.checkInvariants();
-            } catch (InvariantViolation e) {
-                violation = e.getMessage();
-            }
-            summary.complete(new StateSummary(engine.lastSeq(), SnapshotCodec.stateHash(engine), violation));
-        }));
+        CompletableFuture<Void> applied = new CompletableFuture<>();
+        // A writer task runs after every batch submitted before it, and hands them to the shadow first.
+        queue.add(new Task(() -> applied.complete(null)));
         try {
-            return summary.get(30, TimeUnit.SECONDS);
+            applied.get(STATE_SUMMARY_WAIT_SECONDS, TimeUnit.SECONDS);
+            return snapshotter.summary().get(STATE_SUMMARY_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LedgerUnavailableException(Code.UNAVAILABLE, "interrupted", 1);
         } catch (ExecutionException | TimeoutException e) {
-            throw new LedgerUnavailableException(Code.UNAVAILABLE, "the writer did not answer: " + e, 1);
+            throw new LedgerUnavailableException(Code.UNAVAILABLE, "state summary failed: " + e, 5);
         }
     }
 

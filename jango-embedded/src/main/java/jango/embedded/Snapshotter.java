@@ -4,10 +4,14 @@ import jango.embedded.history.HistoryIndex;
 import jango.engine.Command;
 import jango.engine.Engine;
 import jango.engine.EngineListener;
+import jango.engine.InvariantViolation;
+import jango.engine.SnapshotCodec;
+import jango.engine.port.StateSummary;
 
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,7 +31,14 @@ final class Snapshotter {
     private static final Logger log = LoggerFactory.getLogger(Snapshotter.class);
     private static final long INDEX_WAIT_MS = 60_000;
 
-    private record Batch(long firstSeq, long atMicros, List<Command> entries, byte[][] fingerprints) {
+    private sealed interface Work permits Batch, Summary {
+    }
+
+    private record Batch(long firstSeq, long atMicros, List<Command> entries, byte[][] fingerprints) implements Work {
+    }
+
+    /** A state summary, taken after every batch queued before it: consistent with what callers saw applied. */
+    private record Summary(CompletableFuture<StateSummary> result) implements Work {
     }
 
     private final Engine shadow;
@@ -35,7 +46,7 @@ final class Snapshotter {
     private final HistoryIndex index;
     private final long everyEntries;
     private final long maxQueuedCommands;
-    private final BlockingQueue<Batch> queue = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Work> queue = new LinkedBlockingQueue<>();
     private final AtomicLong queuedCommands = new AtomicLong();
     private final Object drained = new Object();
     private final Thread thread;
@@ -85,6 +96,20 @@ final class Snapshotter {
         }
     }
 
+    /**
+     * The state hash and the full invariant check, computed on the shadow engine so the writer
+     * never pauses for them (over millions of stored results they take seconds).
+     */
+    CompletableFuture<StateSummary> summary() {
+        CompletableFuture<StateSummary> result = new CompletableFuture<>();
+        if (failure != null || !thread.isAlive()) {
+            result.completeExceptionally(new IllegalStateException("snapshotter is not running: " + failure));
+            return result;
+        }
+        queue.add(new Summary(result));
+        return result;
+    }
+
     /** Applies what is queued, then stops. The caller writes the final snapshot from its own engine. */
     void stop() {
         stopping = true;
@@ -98,13 +123,18 @@ final class Snapshotter {
     private void run() {
         try {
             while (true) {
-                Batch batch = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (batch == null) {
+                Work work = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (work == null) {
                     if (stopping) {
                         return;
                     }
                     continue;
                 }
+                if (work instanceof Summary summary) {
+                    summarize(summary.result());
+                    continue;
+                }
+                Batch batch = (Batch) work;
                 List<Command> entries = batch.entries();
                 for (int i = 0; i < entries.size(); i++) {
                     shadow.apply(batch.firstSeq() + i, batch.atMicros(), entries.get(i), batch.fingerprints()[i], EngineListener.NONE);
@@ -126,6 +156,26 @@ final class Snapshotter {
             synchronized (drained) {
                 drained.notifyAll();
             }
+            Work left;
+            while ((left = queue.poll()) != null) {
+                if (left instanceof Summary summary) {
+                    summary.result().completeExceptionally(new IllegalStateException("snapshotter stopped"));
+                }
+            }
+        }
+    }
+
+    private void summarize(CompletableFuture<StateSummary> result) {
+        try {
+            String violation = null;
+            try {
+                shadow.checkInvariants();
+            } catch (InvariantViolation e) {
+                violation = e.getMessage();
+            }
+            result.complete(new StateSummary(shadow.lastSeq(), SnapshotCodec.stateHash(shadow), violation));
+        } catch (RuntimeException e) {
+            result.completeExceptionally(e);
         }
     }
 
