@@ -43,7 +43,8 @@ import java.util.function.Supplier;
  * same pre-built command stream from its start. The stream is built before the first iteration for
  * {@code jango.bench.commandsPerSecond} (default {@value #DEFAULT_COMMANDS_PER_SECOND}) over the longest
  * iteration, and between iterations it is extended to three times what any iteration used, outside
- * the measurement. An iteration that still runs past its end fails rather than measure replays.
+ * the measurement, up to {@value #MAX_STREAM_LENGTH} commands. An iteration that still runs past its
+ * end fails rather than measure replays.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -55,7 +56,7 @@ import java.util.function.Supplier;
 public class EngineBench {
     /** The first iteration's stream is sized for this rate; {@code -Django.bench.commandsPerSecond} overrides it. */
     static final long DEFAULT_COMMANDS_PER_SECOND = 1_000_000;
-    /** A stream of more commands than this would not fit the benchmark's heap. */
+    /** The stream never grows past this, so that it fits the benchmark's heap next to the engine. */
     static final int MAX_STREAM_LENGTH = 8_000_000;
     /** Share of the commands that must be APPLIED: rejections are cheap and would flatter the score. */
     static final double MIN_APPLIED_SHARE = 0.9;
@@ -114,16 +115,13 @@ public class EngineBench {
         checkSampleApplies();
     }
 
-    /** Appends commands from the source until the stream holds {@code length}; never shrinks it. */
-    private void extendStream(long length) {
+    /** Appends commands until the stream holds {@code wanted}, or {@link #MAX_STREAM_LENGTH}; never shrinks it. */
+    private void extendStream(long wanted) {
+        int length = (int) Math.min(wanted, MAX_STREAM_LENGTH);
         if (length <= streamLength) {
             return;
         }
-        if (length > MAX_STREAM_LENGTH) {
-            throw new IllegalStateException("an iteration needs " + length + " pre-built commands, more than "
-                    + MAX_STREAM_LENGTH + ": use shorter iterations (-r, -w)");
-        }
-        stream = Arrays.copyOf(stream, (int) length);
+        stream = Arrays.copyOf(stream, length);
         while (streamLength < length) {
             stream[streamLength++] = source.get();
         }
@@ -175,8 +173,9 @@ public class EngineBench {
         int end = next + batchSize;
         if (end > streamLength) {
             throw new IllegalStateException("the pre-built stream of " + streamLength + " commands ran out within one"
-                    + " iteration: run with -jvmArgsAppend -Django.bench.commandsPerSecond=<more than "
-                    + Long.getLong("jango.bench.commandsPerSecond", DEFAULT_COMMANDS_PER_SECOND) + ">");
+                    + " iteration: use shorter iterations (-w, -r) or -jvmArgsAppend -Django.bench.commandsPerSecond=<more than "
+                    + Long.getLong("jango.bench.commandsPerSecond", DEFAULT_COMMANDS_PER_SECOND) + "> (the stream holds at most "
+                    + MAX_STREAM_LENGTH + ")");
         }
         listener.blackhole = blackhole;
         atMicros += MICROS_PER_BATCH;
