@@ -18,6 +18,7 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.HttpResponseException;
 import com.linecorp.armeria.server.HttpStatusException;
+import com.linecorp.armeria.server.RequestTimeoutException;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerErrorHandler;
 import com.linecorp.armeria.server.ServiceConfig;
@@ -86,7 +87,8 @@ public final class JangoServer implements AutoCloseable {
                 .route().get("/v1/accounts/{account}/balances").build(this::getBalances)
                 .route().get("/v1/accounts/{account}/history").build(this::getHistory)
                 .route().get("/v1/holds/{hold}").build(this::getHold)
-                .route().get("/v1/admin/state").build(this::getState)
+                // Hashing and checking millions of stored results takes seconds, behind a snapshot maybe longer.
+                .route().get("/v1/admin/state").requestTimeout(java.time.Duration.ofMinutes(5)).build(this::getState)
                 .route().get("/health").build(this::getHealth)
                 .route().get("/metrics").build((ctx, req) -> HttpResponse.of(HttpStatus.OK,
                         MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), metrics.scrape()))
@@ -460,6 +462,10 @@ public final class JangoServer implements AutoCloseable {
                 if (c instanceof ContentTooLargeException) {
                     return tooLarge();
                 }
+            }
+            if (cause instanceof RequestTimeoutException) {
+                return unavailable(new LedgerUnavailableException(LedgerUnavailableException.Code.UNAVAILABLE,
+                        "the request timed out on " + ctx.path(), 1));
             }
             if (cause instanceof HttpStatusException || cause instanceof HttpResponseException) {
                 return null; // the framework's own status, rendered by renderStatus below
