@@ -176,19 +176,7 @@ public final class JangoServer implements AutoCloseable {
 
     private HttpResponse postBatch(ServiceRequestContext ctx, HttpRequest req) {
         return withBody(ctx, req, body -> {
-            JsonNode node = parse(body);
-            if (!node.isObject()) {
-                throw new Malformed("body: must be a JSON object {\"commands\": [...]}");
-            }
-            CommandParser.only(node, "", java.util.Set.of("commands"));
-            JsonNode array = node.get("commands");
-            if (array == null || !array.isArray()) {
-                throw new Malformed("commands: " + (array == null ? "is missing" : "must be an array"));
-            }
-            if (array.size() > MAX_BATCH_COMMANDS) {
-                return error(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "TOO_LARGE",
-                        "commands: " + array.size() + " commands (expected: at most " + MAX_BATCH_COMMANDS + ")");
-            }
+            JsonNode array = boundedArray(body, "commands");
             if (array.isEmpty()) {
                 throw new Malformed("commands: is empty (expected: 1.." + MAX_BATCH_COMMANDS + " commands)");
             }
@@ -230,18 +218,7 @@ public final class JangoServer implements AutoCloseable {
     /** Extension: the stored results of up to 10,000 ids at once, null where none ({@code {"ids": [...]}}). */
     private HttpResponse lookupCommands(ServiceRequestContext ctx, HttpRequest req) {
         return withBody(ctx, req, body -> {
-            JsonNode node = parse(body);
-            if (!node.isObject()) {
-                throw new Malformed("body: must be a JSON object {\"ids\": [...]}");
-            }
-            CommandParser.only(node, "", java.util.Set.of("ids"));
-            JsonNode ids = node.get("ids");
-            if (ids == null || !ids.isArray()) {
-                throw new Malformed("ids: " + (ids == null ? "is missing" : "must be an array of command ids"));
-            }
-            if (ids.size() > MAX_BATCH_COMMANDS) {
-                return error(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "TOO_LARGE", "ids: " + ids.size() + " (expected: at most " + MAX_BATCH_COMMANDS + ")");
-            }
+            JsonNode ids = boundedArray(body, "ids");
             List<String> wanted = new ArrayList<>(ids.size());
             for (int i = 0; i < ids.size(); i++) {
                 wanted.add(CommandParser.pattern(ids, "ids", i, Names.ID));
@@ -396,6 +373,8 @@ public final class JangoServer implements AutoCloseable {
                 return handler.apply(aggregated.content().array());
             } catch (Malformed e) {
                 return malformed(e.getMessage());
+            } catch (TooLarge e) {
+                return error(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "TOO_LARGE", e.getMessage());
             }
         });
         return HttpResponse.of(response);
@@ -414,6 +393,35 @@ public final class JangoServer implements AutoCloseable {
             return error(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL", "internal error: " + cause);
         }, ctx.eventLoop());
         return HttpResponse.of(response);
+    }
+
+    /**
+     * The body {@code {"<field>": [...]}} with at most {@link #MAX_BATCH_COMMANDS} elements: its array.
+     *
+     * @throws Malformed for any other shape
+     * @throws TooLarge  for more elements
+     */
+    private static JsonNode boundedArray(byte[] body, String field) {
+        JsonNode node = parse(body);
+        if (!node.isObject()) {
+            throw new Malformed("body: must be a JSON object {\"" + field + "\": [...]}");
+        }
+        CommandParser.only(node, "", java.util.Set.of(field));
+        JsonNode array = node.get(field);
+        if (array == null || !array.isArray()) {
+            throw new Malformed(field + ": " + (array == null ? "is missing" : "must be an array"));
+        }
+        if (array.size() > MAX_BATCH_COMMANDS) {
+            throw new TooLarge(field + ": " + array.size() + " elements (expected: at most " + MAX_BATCH_COMMANDS + ")");
+        }
+        return array;
+    }
+
+    /** A request over a limit: 413 TOO_LARGE, never recorded. */
+    private static final class TooLarge extends RuntimeException {
+        TooLarge(String message) {
+            super(message, null, false, false);
+        }
     }
 
     private static JsonNode parse(byte[] body) {
