@@ -70,6 +70,6 @@ final class Baselines {
         return new JangoBench.Phase(name, clients, batchSize, result.commands(), result.applied(), result.balanceChanges(),
                 seconds, result.commandsPerSecond(), result.balanceChangesPerSecond(), result.balanceChangesPerSecond() / 2,
                 JangoBench.Latency.of(config.mode() == PostgresLedger.Mode.ROW_LOCK ? "command" : "batch", result.latencyMicros()),
-                usage.machineBusy(), usage.processCores());
+                usage.machineBusy(), usage.processCores(), -1, -1);
     }
 }

@@ -58,15 +58,22 @@ public final class JangoBench {
     }
 
     /** One measured phase. Transfers/s is balance changes / 2, the unit two-account ledgers report. */
+    /**
+     * One measured phase. Transfers/s is balance changes / 2, the unit two-account ledgers report.
+     * {@code journalRecords} and {@code entriesPerRecord} are the server's group commit: fsyncs in
+     * the phase and log entries per fsync (-1 when the server's /metrics could not be read).
+     */
     public record Phase(String name, int concurrency, int batchSize, long commands, long applied, long balanceChanges,
                         double seconds, double commandsPerSecond, double balanceChangesPerSecond,
-                        double transferEquivalentsPerSecond, Latency latency, double machineCpuBusy, double processCores) {
+                        double transferEquivalentsPerSecond, Latency latency, double machineCpuBusy, double processCores,
+                        long journalRecords, double entriesPerRecord) {
         String summary() {
             return String.format("%s: %,d commands (%,d applied) in %.1f s = %,.0f commands/s, %,.0f balance changes/s (%,.0f two-account transfers/s); "
-                            + "latency per %s p50=%.2fms p99=%.2fms p99.9=%.2fms max=%.2fms; cpu machine %.0f%%, bench process %.2f cores",
+                            + "latency per %s p50=%.2fms p99=%.2fms p99.9=%.2fms max=%.2fms; cpu machine %.0f%%, bench process %.2f cores%s",
                     name, commands, applied, seconds, commandsPerSecond, balanceChangesPerSecond, transferEquivalentsPerSecond,
                     latency.per(), latency.p50Ms(), latency.p99Ms(), latency.p999Ms(), latency.maxMs(),
-                    machineCpuBusy * 100, processCores);
+                    machineCpuBusy * 100, processCores, journalRecords < 0 ? ""
+                            : String.format("; journal %,d fsyncs, %.1f entries per fsync", journalRecords, entriesPerRecord));
         }
     }
 
@@ -182,6 +189,7 @@ public final class JangoBench {
         long applied = 0;
         long changes = 0;
         long commands = 0;
+        double[] journalBefore = batchEntries(http);
         CpuMeter cpu = new CpuMeter();
         long started = System.nanoTime();
         while (System.nanoTime() < deadline) {
@@ -196,7 +204,9 @@ public final class JangoBench {
                 changes += answer.balances();
             }
         }
-        return phase("single", 1, 1, commands, applied, changes, System.nanoTime() - started, Latency.of("command", latency), cpu.stop());
+        long elapsed = System.nanoTime() - started;
+        CpuMeter.Usage usage = cpu.stop();
+        return phase("single", 1, 1, commands, applied, changes, elapsed, Latency.of("command", latency), usage, since(journalBefore, http));
     }
 
     /** {@code concurrency} clients, each sending batches of {@code batchSize} as fast as answered. */
@@ -210,6 +220,7 @@ public final class JangoBench {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         List<Thread> clients = new ArrayList<>();
         List<List<HttpDriver.Answer>> answers = new ArrayList<>();
+        double[] journalBefore = batchEntries(http);
         CpuMeter cpu = new CpuMeter();
         long started = System.nanoTime();
         for (int c = 0; c < concurrency; c++) {
@@ -259,15 +270,53 @@ public final class JangoBench {
             throw new IllegalStateException("bench client failed: " + failure.get(), failure.get());
         }
         answers.forEach(acknowledged::addAll);
-        return phase(name, concurrency, batchSize, commands.get(), applied.get(), changes.get(), System.nanoTime() - started,
-                Latency.of("batch request", latency), cpu.stop());
+        long elapsed = System.nanoTime() - started;
+        CpuMeter.Usage usage = cpu.stop();
+        return phase(name, concurrency, batchSize, commands.get(), applied.get(), changes.get(), elapsed,
+                Latency.of("batch request", latency), usage, since(journalBefore, http));
     }
 
     private static Phase phase(String name, int concurrency, int batchSize, long commands, long applied, long changes,
-                               long nanos, Latency latency, CpuMeter.Usage cpu) {
+                               long nanos, Latency latency, CpuMeter.Usage cpu, JournalBatches journal) {
         double seconds = nanos / 1e9;
         return new Phase(name, concurrency, batchSize, commands, applied, changes, seconds, commands / seconds,
-                changes / seconds, changes / 2.0 / seconds, latency, cpu.machineBusy(), cpu.processCores());
+                changes / seconds, changes / 2.0 / seconds, latency, cpu.machineBusy(), cpu.processCores(),
+                journal.records(), journal.entriesPerRecord());
+    }
+
+    /** The server's journal batches in a phase, from jango_batch_entries in /metrics (count = fsyncs, sum = entries). */
+    record JournalBatches(long records, double entriesPerRecord) {
+        static final JournalBatches UNKNOWN = new JournalBatches(-1, -1);
+    }
+
+    private static double[] batchEntries(HttpDriver http) {
+        try {
+            String metrics = new String(http.send("GET", "/metrics", null).body(), java.nio.charset.StandardCharsets.UTF_8);
+            double count = -1;
+            double sum = -1;
+            for (String line : metrics.split("\n")) {
+                if (line.startsWith("jango_batch_entries_count ")) {
+                    count = Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+                } else if (line.startsWith("jango_batch_entries_sum ")) {
+                    sum = Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+                }
+            }
+            return count < 0 || sum < 0 ? null : new double[] {count, sum};
+        } catch (IOException | RuntimeException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private static JournalBatches since(double[] before, HttpDriver http) {
+        double[] after = batchEntries(http);
+        if (before == null || after == null) {
+            return JournalBatches.UNKNOWN;
+        }
+        long records = (long) (after[0] - before[0]);
+        return new JournalBatches(records, records == 0 ? 0 : (after[1] - before[1]) / records);
     }
 
     /** Every acknowledged result is stored exactly as answered; the invariants hold over the final state. */

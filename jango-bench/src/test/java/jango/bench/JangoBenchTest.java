@@ -22,6 +22,9 @@ class JangoBenchTest {
         assertThat(batch.applied()).isLessThanOrEqualTo(batch.commands());
         assertThat(batch.balanceChanges()).isGreaterThan(batch.applied());
         assertThat(batch.latency().count()).isPositive();
+        // Group commit: the server's journal wrote the phase in records of several entries each.
+        assertThat(batch.journalRecords()).isPositive();
+        assertThat(batch.entriesPerRecord()).isGreaterThan(1.0);
         assertThat(result.checks().passed()).as(result.checks().toString()).isTrue();
         assertThat(result.checks().verified()).isEqualTo(result.checks().acknowledged());
         assertThat(printed.toString(StandardCharsets.UTF_8)).contains("check:", "batch:");
