@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
                 "(every acknowledged result stored, invariants) and the PostgreSQL baselines in the same run."})
 final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--duration", defaultValue = "60", description = "seconds of batch load on Jango (default: ${DEFAULT-VALUE})")
+    @Option(names = "--duration", defaultValue = "40", description = "seconds of batch load on Jango (default: ${DEFAULT-VALUE})")
     int durationSeconds;
 
     @Option(names = "--singles-duration", defaultValue = "10", description = "seconds of single commands one at a time, for latency (default: ${DEFAULT-VALUE})")
@@ -45,7 +45,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--url", description = "measure a running Jango instead of starting one")
     String url;
 
-    @Option(names = "--baseline-duration", defaultValue = "15", description = "seconds per PostgreSQL baseline, 0 to skip (default: ${DEFAULT-VALUE})")
+    @Option(names = "--baseline-duration", defaultValue = "10", description = "seconds per PostgreSQL baseline, 0 to skip (default: ${DEFAULT-VALUE})")
     int baselineSeconds;
 
     @Option(names = "--json", description = "write the machine-readable report here")
