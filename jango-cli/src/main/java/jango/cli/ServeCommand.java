@@ -38,9 +38,28 @@ final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         JangoMetrics metrics = new JangoMetrics();
-        EmbeddedLedger ledger = EmbeddedLedger.open(EmbeddedConfig.defaults(dataDir.toAbsolutePath()), metrics);
+        EmbeddedLedger ledger;
+        try {
+            ledger = EmbeddedLedger.open(EmbeddedConfig.defaults(dataDir.toAbsolutePath()), metrics);
+        } catch (java.io.IOException e) {
+            // Corruption, a lock held by another process, a full or read-only disk: say which, plainly.
+            log.error("event=start_failed data_dir={}", dataDir.toAbsolutePath(), e);
+            System.err.println("jango: cannot open the data directory " + dataDir.toAbsolutePath() + ": " + e.getMessage());
+            return 1;
+        }
         metrics.bind(ledger);
-        JangoServer server = new JangoServer(ledger, metrics, host, port).start();
+        JangoServer server;
+        try {
+            server = new JangoServer(ledger, metrics, host, port).start();
+        } catch (RuntimeException e) {
+            ledger.close();
+            Throwable cause = e;
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            System.err.println("jango: cannot listen on " + host + ":" + port + ": " + cause.getMessage());
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("event=stopping");
