@@ -138,7 +138,7 @@ public final class Int128 implements Comparable<Int128> {
             return "0";
         }
         boolean negative = isNegative();
-        String digits = negative ? toBigInteger().negate().toString() : unsignedDigits();
+        String digits = negative ? negativeMagnitudeDigits() : unsignedDigits();
         String text;
         if (scale == 0) {
             text = digits;
@@ -154,6 +154,14 @@ public final class Int128 implements Comparable<Int128> {
             text = end == point ? digits.substring(0, point) : digits.substring(0, point) + "." + digits.substring(point, end);
         }
         return negative ? "-" + text : text;
+    }
+
+    /** Digits of -this for a negative value; system balances are negative, so this is common. */
+    private String negativeMagnitudeDigits() {
+        if (hi == -1 && lo != Long.MIN_VALUE && lo < 0) {
+            return Long.toString(-lo);
+        }
+        return toBigInteger().negate().toString();
     }
 
     private String unsignedDigits() {

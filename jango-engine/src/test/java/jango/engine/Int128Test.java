@@ -148,6 +148,19 @@ class Int128Test {
     }
 
     @Test
+    void toDecimalStringAgreesWithBigDecimalAroundTheLongBoundaries() {
+        long[] edges = {1, -1, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1, -Long.MAX_VALUE, 123_456_789, -123_456_789};
+        for (long value : edges) {
+            for (Int128 n : new Int128[] {Int128.of(value), Int128.of(-1, value), Int128.of(0, value), Int128.of(1, value)}) {
+                for (int scale : new int[] {0, 2, 8, 18}) {
+                    String expected = new java.math.BigDecimal(n.toBigInteger(), scale).stripTrailingZeros().toPlainString();
+                    assertThat(n.toDecimalString(scale)).as(n.toBigInteger() + " at scale " + scale).isEqualTo(expected);
+                }
+            }
+        }
+    }
+
+    @Test
     void toDecimalStringIsCanonical() {
         assertThat(Int128.ZERO.toDecimalString(0)).isEqualTo("0");
         assertThat(Int128.ZERO.toDecimalString(18)).isEqualTo("0");
