@@ -307,6 +307,15 @@ case "$cmd" in
   up)
     mkdir -p "$STATE"
     t0=$(date +%s.%N)
+    # Check everything both need before starting either, so a missing piece leaves nothing half up.
+    need_java
+    if [ -z "$(pg_pid)" ]; then
+      find_pg; pg_setup_user
+      port_open "$PG_PORT" && die "port $PG_PORT is already in use by another process; set JANGO_PG_PORT to a free one."
+    fi
+    if [ -z "$(kafka_pid)" ]; then
+      port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is already in use by another process; set JANGO_KAFKA_PORT to a free one."
+    fi
     kafka_up
     pg_up
     say "up in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s"
