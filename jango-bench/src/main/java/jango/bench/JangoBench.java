@@ -165,7 +165,7 @@ public final class JangoBench {
             if (command instanceof Command.RegisterAsset asset) {
                 HttpDriver.expectOk(http.send("PUT", "/v1/assets/" + asset.code(), "{\"scale\": " + asset.scale() + "}"));
             } else {
-                deposits.add(command.id() == null ? command : rename(command));
+                deposits.add(rename(command));
             }
         }
         // 5,000 deposits stay well inside the 1 MiB body limit.

@@ -53,11 +53,6 @@ public record EmbeddedConfig(Path dataDir, int maxBatchCommands, int maxPendingC
                 writeRetries, retryBackoffMs, historyWaitMs, clockMicros, opener);
     }
 
-    public EmbeddedConfig withSegmentBytes(long bytes) {
-        return new EmbeddedConfig(dataDir, maxBatchCommands, maxPendingCommands, snapshotEveryCommands, bytes,
-                writeRetries, retryBackoffMs, historyWaitMs, clockMicros, opener);
-    }
-
     public EmbeddedConfig withClock(LongSupplier clock) {
         return new EmbeddedConfig(dataDir, maxBatchCommands, maxPendingCommands, snapshotEveryCommands, segmentBytes,
                 writeRetries, retryBackoffMs, historyWaitMs, clock, opener);

@@ -130,7 +130,8 @@ public final class EmbeddedLedger implements Ledger {
         this.engine = engine;
         this.appliedSeq = engine.lastSeq();
         this.entryEnds = new int[config.maxBatchCommands() + 1];
-        this.snapshotter = new Snapshotter(shadow, snapshots, index, config.snapshotEveryCommands(), SNAPSHOTTER_MAX_QUEUED_COMMANDS);
+        this.snapshotter = new Snapshotter(shadow, snapshots, index, seq -> awaitIndexed(seq, Snapshotter.INDEX_WAIT_MS),
+                config.snapshotEveryCommands(), SNAPSHOTTER_MAX_QUEUED_COMMANDS);
         engine.forEachBalance(this::publish);
         engine.forEachHold(h -> holds.put(h.holdId(), h));
         this.writer = new Thread(this::runWriter, "jango-writer-" + SHARD);
@@ -224,7 +225,7 @@ public final class EmbeddedLedger implements Ledger {
 
     @Override
     public HistoryPage history(String owner, String asset, int limit, String cursor) {
-        awaitIndexed(appliedSeq);
+        awaitIndexed(appliedSeq, config.historyWaitMs());
         return index.page(owner, asset, limit, cursor);
     }
 
@@ -251,11 +252,6 @@ public final class EmbeddedLedger implements Ledger {
         } catch (ExecutionException | TimeoutException e) {
             throw new LedgerUnavailableException(Code.UNAVAILABLE, "state summary failed: " + e, 5);
         }
-    }
-
-    /** Waits, bounded, until the writer has applied everything submitted before this call. */
-    public long appliedSeq() {
-        return appliedSeq;
     }
 
     @Override
@@ -537,8 +533,9 @@ public final class EmbeddedLedger implements Ledger {
         }
     }
 
-    private void awaitIndexed(long seq) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.historyWaitMs());
+    /** Waits, at most {@code timeoutMs}, until the history index holds every change up to {@code seq}. */
+    private void awaitIndexed(long seq, long timeoutMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         synchronized (indexProgress) {
             while (index.indexedSeq() < seq) {
                 long leftNanos = deadline - System.nanoTime();

@@ -15,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Snapshotter {
     private static final Logger log = LoggerFactory.getLogger(Snapshotter.class);
-    private static final long INDEX_WAIT_MS = 60_000;
+    /** How long a snapshot waits for the history index to reach its seq (Recovery needs it there). */
+    static final long INDEX_WAIT_MS = 60_000;
 
     private sealed interface Work permits Batch, Summary {
     }
@@ -44,6 +44,7 @@ final class Snapshotter {
     private final Engine shadow;
     private final Snapshots snapshots;
     private final HistoryIndex index;
+    private final java.util.function.LongConsumer awaitIndexed;
     private final long everyEntries;
     private final long maxQueuedCommands;
     private final BlockingQueue<Work> queue = new LinkedBlockingQueue<>();
@@ -54,10 +55,13 @@ final class Snapshotter {
     private volatile String failure;
     private long lastSnapshotSeq;
 
-    Snapshotter(Engine shadow, Snapshots snapshots, HistoryIndex index, long everyEntries, long maxQueuedCommands) {
+    /** @param awaitIndexed waits (bounded) until the index holds a seq, or throws */
+    Snapshotter(Engine shadow, Snapshots snapshots, HistoryIndex index, java.util.function.LongConsumer awaitIndexed,
+                long everyEntries, long maxQueuedCommands) {
         this.shadow = shadow;
         this.snapshots = snapshots;
         this.index = index;
+        this.awaitIndexed = awaitIndexed;
         this.everyEntries = everyEntries;
         this.maxQueuedCommands = maxQueuedCommands;
         this.lastSnapshotSeq = shadow.lastSeq();
@@ -183,7 +187,7 @@ final class Snapshotter {
         long seq = shadow.lastSeq();
         try {
             // Recovery uses only snapshots the history index has reached (see Recovery).
-            waitForIndex(seq, index::indexedSeq);
+            awaitIndexed.accept(seq);
             index.sync();
             long started = System.nanoTime();
             snapshots.write(shadow);
@@ -193,15 +197,5 @@ final class Snapshotter {
             log.warn("event=snapshot_failed seq={} error=\"{}\"", seq, e.toString());
         }
         lastSnapshotSeq = seq;
-    }
-
-    private static void waitForIndex(long seq, LongSupplier indexedSeq) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(INDEX_WAIT_MS);
-        while (indexedSeq.getAsLong() < seq) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("history index still behind seq " + seq + " after " + INDEX_WAIT_MS + " ms");
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-        }
     }
 }
