@@ -148,7 +148,9 @@ public sealed interface Command {
     }
 
     private static void checkClient(String id) {
-        Names.check(Names.ID, id, "id");
+        if (!Names.isClearingCreditId(id)) {
+            Names.check(Names.ID, id, "id");
+        }
     }
 
     private static void checkPositive(Decimal amount) {

@@ -158,6 +158,29 @@ public final class Engine {
         return Outcome.of(Outcome.Kind.NEW, result);
     }
 
+    /**
+     * Records a rejection decided outside this engine's state, as one log entry: in distributed
+     * mode a hold id already taken on another shard ({@link Reason#HOLD_EXISTS}). Stored and
+     * replayed like any other result, so the same id always gets the same answer.
+     */
+    public Outcome reject(long seq, long atMicros, Command command, byte[] encoded, Reason reason, String message) {
+        if (seq != lastSeq + 1 || atMicros < lastAtMicros) {
+            throw new InvariantViolation("reject out of order at seq " + seq + " after " + lastSeq);
+        }
+        byte[] fingerprint = encoded != null ? encoded : CommandCodec.encode(command);
+        StoredResult prior = results.get(command.id());
+        if (prior != null) {
+            return Arrays.equals(prior.fingerprint(), fingerprint) ? Outcome.of(Outcome.Kind.REPLAYED, prior.result())
+                    : new Outcome(Outcome.Kind.ID_CONFLICT, prior.result(),
+                    "command id " + command.id() + " was already used with another body", -1);
+        }
+        lastSeq = seq;
+        lastAtMicros = atMicros;
+        Result result = new Result(command.id(), Status.REJECTED, reason, message, seq, atMicros, List.of());
+        results.put(command.id(), new StoredResult(fingerprint, result));
+        return Outcome.of(Outcome.Kind.NEW, result);
+    }
+
     private Outcome registerAsset(Command.RegisterAsset register) {
         Integer existing = assetScales.get(register.code());
         if (existing == null) {
@@ -674,7 +697,8 @@ public final class Engine {
         return hold == null ? null : hold.view();
     }
 
-    // ---- snapshot support (package-private: SnapshotCodec) -----------------------------------
+    // ---- loading a stopped engine from a store (snapshot file, or PostgreSQL in distributed mode) --
+    // Only on an engine that has not applied anything yet: these bypass every rule of apply().
 
     Map<String, Map<String, Account>> accountsForSnapshot() {
         return accounts;
@@ -692,12 +716,12 @@ public final class Engine {
         return assetScales;
     }
 
-    void restorePosition(long seq, long atMicros) {
+    public void restorePosition(long seq, long atMicros) {
         this.lastSeq = seq;
         this.lastAtMicros = atMicros;
     }
 
-    void restoreAccount(String owner, String asset, Int128 available, Int128 held, long revision) {
+    public void restoreAccount(String owner, String asset, Int128 available, Int128 held, long revision) {
         Account account = new Account(owner, asset);
         account.available = available;
         account.held = held;
@@ -705,7 +729,15 @@ public final class Engine {
         accounts.computeIfAbsent(owner, o -> new HashMap<>(4)).put(asset, account);
     }
 
-    void restoreHold(HoldView view) {
+    public void restoreAsset(String code, int scale) {
+        assetScales.put(code, scale);
+    }
+
+    public void restoreResult(byte[] fingerprint, Result result) {
+        results.put(result.id(), new StoredResult(fingerprint, result));
+    }
+
+    public void restoreHold(HoldView view) {
         Hold hold = new Hold(view.holdId(), view.account(), view.asset(), view.amount(), view.expiresAtMicros(),
                 view.remaining(), view.state());
         holds.put(hold.id, hold);

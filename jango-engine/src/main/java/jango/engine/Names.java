@@ -62,6 +62,8 @@ public final class Names {
 
     public static final String EXTERNAL = "@external";
     public static final String ADJUSTMENTS = "@adjustments";
+    /** Distributed mode: money between the debit on one shard and the credit on another. */
+    public static final String CLEARING = "@clearing";
 
     public static final int MAX_SCALE = 18;
     public static final int MAX_LEGS = 16;
@@ -72,6 +74,30 @@ public final class Names {
 
     public static boolean isSystem(String owner) {
         return owner.charAt(0) == '@';
+    }
+
+    /**
+     * The id of the second step of a cross-shard transfer: {@code #<client id>#<leg>}. '#' is not in
+     * {@link #ID}, so the edge can never accept one and it can never collide with a client's id.
+     */
+    public static String clearingCreditId(String commandId, int leg) {
+        return "#" + commandId + "#" + leg;
+    }
+
+    public static boolean isClearingCreditId(String id) {
+        if (id == null || id.length() < 4 || id.charAt(0) != '#') {
+            return false;
+        }
+        int mark = id.lastIndexOf('#');
+        if (mark <= 1 || mark == id.length() - 1 || !ID.matches(id.substring(1, mark))) {
+            return false;
+        }
+        for (int i = mark + 1; i < id.length(); i++) {
+            if (id.charAt(i) < '0' || id.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return id.length() - mark - 1 <= 2;
     }
 
     static String check(Shape shape, String value, String what) {

@@ -118,6 +118,24 @@ public final class SnapshotCodec {
         return engine;
     }
 
+    public static byte[] encodeResult(Result result) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(128);
+        try {
+            writeResult(new DataOutputStream(bytes), result);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static Result decodeResult(byte[] encoded) {
+        try {
+            return readResult(new DataInputStream(new java.io.ByteArrayInputStream(encoded)));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not an encoded result", e);
+        }
+    }
+
     /** SHA-256 of the canonical snapshot, hex: equal exactly when the states are equal. */
     public static String stateHash(Engine engine) {
         try {
@@ -131,7 +149,8 @@ public final class SnapshotCodec {
         }
     }
 
-    private static void writeResult(DataOutputStream out, Result result) throws IOException {
+    /** One result in the snapshot's encoding (also how distributed mode stores and ships results). */
+    public static void writeResult(DataOutputStream out, Result result) throws IOException {
         writeString(out, result.id());
         out.writeByte(result.status().ordinal());
         out.writeByte(result.reason() == null ? -1 : result.reason().ordinal());
@@ -148,7 +167,7 @@ public final class SnapshotCodec {
         }
     }
 
-    private static Result readResult(DataInputStream in) throws IOException {
+    public static Result readResult(DataInputStream in) throws IOException {
         String id = readString(in);
         Status status = Status.values()[in.readByte()];
         int reasonOrdinal = in.readByte();

@@ -1,0 +1,130 @@
+package jango.engine.port;
+
+import jango.engine.BalanceChange;
+import jango.engine.BalanceView;
+import jango.engine.Engine;
+import jango.engine.HoldView;
+import jango.engine.Result;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Where distributed mode keeps every shard's state (PostgreSQL): balances, holds, results,
+ * history, the outbox and the consumed log offset, all committed in one transaction per batch.
+ * One writer per shard, fenced by an epoch: {@link #acquire} takes a new epoch and every later
+ * {@link #commit} or {@link #reload} under an older one fails with {@link Fenced}.
+ *
+ * <p>Every method may throw {@link Unavailable} when the database cannot be reached or a statement
+ * failed; nothing was written then (a failed commit is rolled back, or its outcome is unknown and
+ * the caller reloads the shard to find out).
+ */
+public interface ShardStore extends AutoCloseable {
+
+    /** Makes the schema and {@code shards} shard rows if the store is new; returns the shard count it has. */
+    int init(int shards);
+
+    /** The shard count fixed at {@link #init}, or 0 before it. */
+    int shardCount();
+
+    /** Takes the shard for {@code owner} with a new epoch, fencing the previous owner, and loads it. */
+    LoadedShard acquire(int shard, String owner);
+
+    /** Loads the shard again under the epoch the caller already holds (after a failed commit). */
+    LoadedShard reload(int shard, long epoch);
+
+    /** The shard's state as committed: an engine at {@code engine.lastSeq()}, and the next log offset to read. */
+    record LoadedShard(int shard, long epoch, long nextOffset, Engine engine) {
+    }
+
+    /**
+     * Commits one applied batch in one transaction: the offset moves to {@code nextOffset} only
+     * together with everything the batch changed.
+     *
+     * @throws Fenced when {@code epoch} is no longer the shard's (nothing was written)
+     */
+    void commit(ShardCommit commit);
+
+    /**
+     * One batch's changes: the final state of each touched account and hold, the new results
+     * with their fingerprints, every balance change for history, and the messages to publish.
+     */
+    record ShardCommit(int shard, long epoch, long nextOffset, long lastSeq, long lastAtMicros,
+                       Collection<BalanceView> balances, Collection<HoldView> holds, List<NewResult> results,
+                       List<BalanceChange> history, List<OutboxMessage> outbox) {
+    }
+
+    record NewResult(byte[] fingerprint, Result result) {
+    }
+
+    /**
+     * A message for the outbox relay: {@code topic} is a logical name ("events" or "commands"),
+     * {@code partition} the target partition. {@code id} is assigned by the store (0 before commit).
+     */
+    record OutboxMessage(long id, int shard, String topic, int partition, String key, byte[] value) {
+    }
+
+    /** The shard's outbox rows not yet published, oldest first. */
+    List<OutboxMessage> outbox(int shard, int limit);
+
+    /** Deletes published rows (the broker acknowledged them). */
+    void deleteOutbox(Collection<Long> ids);
+
+    /** Results of these command ids stored by shards other than {@code shard} (ids are global). */
+    Map<String, Engine.StoredResult> foreignResults(int shard, Collection<String> commandIds);
+
+    /** Which of these hold ids exist on shards other than {@code shard} (hold ids are global). */
+    Set<String> foreignHolds(int shard, Collection<String> holdIds);
+
+    /** Asset code -> scale, global to all shards. */
+    Map<String, Integer> assets();
+
+    /** Registers an asset once for all shards; answers whether it was new and the scale it has. */
+    AssetRegistration registerAsset(String code, int scale);
+
+    record AssetRegistration(boolean created, int scale) {
+    }
+
+    // ---- reads of committed state (any instance) ------------------------------------------------
+
+    /** The owner's balances by asset ({@code asset} null for all); a system owner's are summed over shards. */
+    List<BalanceView> balances(String owner, String asset);
+
+    HoldView hold(String holdId);
+
+    Engine.StoredResult result(String commandId);
+
+    /** Newest first; {@code cursor} null for the first page. @throws IllegalArgumentException for a bad cursor */
+    HistoryPage history(String owner, String asset, int limit, String cursor);
+
+    /** Each shard's owner, epoch, position and halt reason. */
+    List<ShardRow> shardRows();
+
+    record ShardRow(int shard, long epoch, String owner, long nextOffset, long lastSeq, String haltedReason) {
+    }
+
+    /** Records (reason non-null) or clears (null) a shard's halt, so every instance reports it. */
+    void setHalted(int shard, String reason);
+
+    /** Conservation over all shards (including {@code @clearing}), held = open holds, and a hash of all state. */
+    StateSummary stateSummary();
+
+    @Override
+    void close();
+
+    /** The database failed or could not be reached. */
+    class Unavailable extends RuntimeException {
+        public Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** The epoch is stale: another instance owns the shard now. */
+    final class Fenced extends Unavailable {
+        public Fenced(String message) {
+            super(message, null);
+        }
+    }
+}
