@@ -89,6 +89,7 @@ public final class JangoServer implements AutoCloseable {
                 .route().get("/v1/holds/{hold}").build(this::getHold)
                 // Hashing and checking millions of stored results takes seconds, behind a snapshot maybe longer.
                 .route().get("/v1/admin/state").requestTimeout(java.time.Duration.ofMinutes(5)).build(this::getState)
+                .route().post("/v1/admin/shards/{shard}/resume").build(this::resumeShard)
                 .route().get("/health").build(this::getHealth)
                 .route().get("/metrics").build((ctx, req) -> HttpResponse.of(HttpStatus.OK,
                         MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), metrics.scrape()))
@@ -157,6 +158,7 @@ public final class JangoServer implements AutoCloseable {
     private HttpResponse postCommand(ServiceRequestContext ctx, HttpRequest req) {
         return withBody(ctx, req, body -> {
             Command command = CommandParser.parse(parse(body), "");
+            requirePlaceable(command, "");
             Result stored = ledger.result(command.id());
             if (stored != null) {
                 // Answered from the store without touching the log: retries are cheap.
@@ -174,6 +176,14 @@ public final class JangoServer implements AutoCloseable {
         });
     }
 
+    /** Distributed mode refuses, as malformed, a command its shards cannot apply in one step. */
+    private void requirePlaceable(Command command, String path) {
+        String error = ledger.placementError(command, path);
+        if (error != null) {
+            throw new Malformed(error);
+        }
+    }
+
     private HttpResponse postBatch(ServiceRequestContext ctx, HttpRequest req) {
         return withBody(ctx, req, body -> {
             JsonNode array = boundedArray(body, "commands");
@@ -182,7 +192,9 @@ public final class JangoServer implements AutoCloseable {
             }
             List<Command> commands = new ArrayList<>(array.size());
             for (int i = 0; i < array.size(); i++) {
-                commands.add(CommandParser.parse(array.get(i), "commands[" + i + "]"));
+                Command command = CommandParser.parse(array.get(i), "commands[" + i + "]");
+                requirePlaceable(command, "commands[" + i + "].");
+                commands.add(command);
             }
             return submit(ctx, commands, outcomes -> ok(Render.json(json -> {
                 json.writeStartObject();
@@ -322,6 +334,33 @@ public final class JangoServer implements AutoCloseable {
         var shards = ledger.shards();
         boolean up = shards.stream().allMatch(s -> s.up());
         return json(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE, Render.health(shards));
+    }
+
+    /** Operations: a halted shard goes on from where it stopped (distributed mode; embedded restarts). */
+    private HttpResponse resumeShard(ServiceRequestContext ctx, HttpRequest req) {
+        int shard;
+        try {
+            shard = Integer.parseInt(ctx.pathParam("shard"));
+        } catch (NumberFormatException e) {
+            return malformed("shard: \"" + CommandParser.abbreviate(ctx.pathParam("shard")) + "\" is not a shard number");
+        }
+        return HttpResponse.of(CompletableFuture.supplyAsync(() -> {
+            try {
+                ledger.resume(shard);
+                return json(HttpStatus.ACCEPTED, Render.json(json -> {
+                    json.writeStartObject();
+                    json.writeNumberField("shard", shard);
+                    json.writeStringField("status", "RESUMING");
+                    json.writeEndObject();
+                }));
+            } catch (IllegalArgumentException e) {
+                return error(HttpStatus.NOT_FOUND, "NOT_FOUND", e.getMessage());
+            } catch (UnsupportedOperationException e) {
+                return error(HttpStatus.CONFLICT, "NOT_SUPPORTED", e.getMessage());
+            } catch (LedgerUnavailableException e) {
+                return unavailable(e);
+            }
+        }, ctx.blockingTaskExecutor()));
     }
 
     private HttpResponse getState(ServiceRequestContext ctx, HttpRequest req) {

@@ -46,6 +46,24 @@ public interface Ledger extends AutoCloseable {
     /** Operations: the state hash at the current position (see jango audit). */
     StateSummary stateSummary();
 
+    /**
+     * Why this backend's shard layout cannot take the command, naming the field under
+     * {@code path} (e.g. "commands[2]."), or null. Embedded mode (one shard) takes everything.
+     */
+    default String placementError(Command command, String path) {
+        return null;
+    }
+
+    /**
+     * Operations: lets a halted shard go on from where it stopped.
+     *
+     * @throws UnsupportedOperationException where a restart is the way (embedded mode)
+     * @throws IllegalArgumentException for a shard that does not exist
+     */
+    default void resume(int shard) {
+        throw new UnsupportedOperationException("this mode resumes a halted shard by a restart");
+    }
+
     @Override
     void close();
 }

@@ -1,0 +1,432 @@
+package jango.kafka;
+
+import jango.engine.BalanceView;
+import jango.engine.Command;
+import jango.engine.CommandCodec;
+import jango.engine.Engine;
+import jango.engine.HoldView;
+import jango.engine.Outcome;
+import jango.engine.Result;
+import jango.engine.port.HistoryPage;
+import jango.engine.port.Ledger;
+import jango.engine.port.LedgerUnavailableException;
+import jango.engine.port.LedgerUnavailableException.Code;
+import jango.engine.port.ShardStatus;
+import jango.engine.port.ShardStore;
+import jango.engine.port.StateSummary;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Distributed mode behind the same {@link Ledger} port as embedded mode: commands go to the
+ * commands topic keyed (and partitioned) by owner; whichever instance owns that shard applies them
+ * and commits to the store; its outbox relay publishes the outcome to the events topic, where the
+ * instance that took the request picks its own answers out by reply-to and correlation. Reads go
+ * to the store, which holds only committed state, and a caller is answered only after the commit.
+ */
+public final class DistributedLedger implements Ledger {
+    private static final Logger log = LoggerFactory.getLogger(DistributedLedger.class);
+
+    private final DistributedConfig config;
+    private final ShardStore store;
+    private final Shards shards;
+    private final KafkaProducer<String, byte[]> producer;
+    private final KafkaConsumer<String, byte[]> replies;
+    private final ShardWriter writer;
+    private final OutboxRelay relay;
+    private final Thread writerThread;
+    private final Thread relayThread;
+    private final Thread replyThread;
+    private final Map<Long, CompletableFuture<Outcome>> pending = new ConcurrentHashMap<>();
+    private final AtomicLong correlations = new AtomicLong();
+    private final LiveAssets assets;
+    private volatile boolean closing;
+
+    private DistributedLedger(DistributedConfig config, ShardStore store, int shardCount) {
+        this.config = config;
+        this.store = store;
+        this.shards = new Shards(shardCount);
+        this.assets = new LiveAssets(store);
+        this.producer = new KafkaProducer<>(producerProperties(config));
+        this.replies = new KafkaConsumer<>(replyProperties(config));
+        // Answers are read from the end as it is now, before any command of ours can be produced.
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo info : replies.partitionsFor(config.eventsTopic(), Duration.ofSeconds(30))) {
+            partitions.add(new TopicPartition(info.topic(), info.partition()));
+        }
+        replies.assign(partitions);
+        replies.seekToEnd(partitions);
+        partitions.forEach(p -> replies.position(p, Duration.ofSeconds(30)));
+        this.relay = new OutboxRelay(config, store, producer);
+        this.writer = new ShardWriter(config, store, shards, new KafkaConsumer<>(writerProperties(config)), relay,
+                () -> TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
+        this.writerThread = new Thread(writer, "jango-shard-writer");
+        this.relayThread = new Thread(relay, "jango-outbox-relay");
+        this.replyThread = new Thread(this::readReplies, "jango-replies");
+    }
+
+    /**
+     * Connects to the broker and the store (which must have been initialised: {@code jango init}),
+     * checks the topics, and starts taking shards.
+     */
+    public static DistributedLedger open(DistributedConfig config, ShardStore store) {
+        int count = store.shardCount();
+        if (count == 0) {
+            throw new IllegalStateException("the store has no shards yet: run `jango init --partitions N` first");
+        }
+        Topics.ensure(config, count, (short) 1);
+        DistributedLedger ledger = new DistributedLedger(config, store, count);
+        ledger.replyThread.start();
+        ledger.relayThread.start();
+        ledger.writerThread.start();
+        log.info("event=distributed_started instance={} shards={} bootstrap={}", config.instanceId(), count, config.bootstrap());
+        return ledger;
+    }
+
+    public String instanceId() {
+        return config.instanceId();
+    }
+
+    public Shards shardMap() {
+        return shards;
+    }
+
+    /** The shards this instance owns now and has loaded (tests and operations). */
+    public Set<Integer> ownedShards() {
+        return writer.loadedShards();
+    }
+
+    // ---- writes -------------------------------------------------------------------------------
+
+    @Override
+    public CompletableFuture<List<Outcome>> submit(List<Command> commands) {
+        if (closing) {
+            return CompletableFuture.failedFuture(new LedgerUnavailableException(Code.UNAVAILABLE, "the service is stopping", 1));
+        }
+        List<CompletableFuture<Outcome>> answers = new ArrayList<>(commands.size());
+        try {
+            for (Command command : commands) {
+                answers.add(command instanceof Command.RegisterAsset register ? CompletableFuture.completedFuture(register(register))
+                        : send(command));
+            }
+        } catch (LedgerUnavailableException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> answers.stream().map(CompletableFuture::join).toList());
+    }
+
+    /** Assets are global: registered once in the store, where every shard reads them. */
+    private Outcome register(Command.RegisterAsset register) {
+        try {
+            ShardStore.AssetRegistration registration = store.registerAsset(register.code(), register.scale());
+            assets.put(register.code(), registration.scale());
+            if (registration.created()) {
+                return new Outcome(Outcome.Kind.ASSET_CREATED, null, null, -1);
+            }
+            return registration.scale() == register.scale() ? new Outcome(Outcome.Kind.ASSET_EXISTS, null, null, -1)
+                    : new Outcome(Outcome.Kind.ASSET_CONFLICT, null, "asset " + register.code() + " exists with scale "
+                    + registration.scale(), registration.scale());
+        } catch (ShardStore.Unavailable e) {
+            throw new LedgerUnavailableException(Code.UNAVAILABLE, "the database is unavailable: " + e.getMessage(), 2);
+        }
+    }
+
+    private CompletableFuture<Outcome> send(Command command) {
+        String owner = Shards.keyOwner(command);
+        int shard;
+        if (owner == null) {
+            // A release names only its hold: route it to the hold's shard. An unknown hold goes to the
+            // shard of its id, which records UNKNOWN_HOLD; a later retry elsewhere finds that result.
+            String holdId = ((Command.Release) command).holdId();
+            HoldView hold = readStore(() -> store.hold(holdId));
+            owner = hold == null ? holdId : hold.account();
+        }
+        shard = shards.of(owner);
+        String halt = writer.halted.get(shard);
+        if (halt != null) {
+            throw new LedgerUnavailableException(Code.SHARD_HALTED, "shard " + shard + " halted: " + halt, 5);
+        }
+        long correlation = correlations.incrementAndGet();
+        CompletableFuture<Outcome> answer = new CompletableFuture<>();
+        pending.put(correlation, answer);
+        int target = shard;
+        producer.send(new ProducerRecord<>(config.commandsTopic(), shard, owner, Wire.command(config.instanceId(), correlation, command)),
+                (metadata, error) -> {
+                    if (error != null) {
+                        CompletableFuture<Outcome> waiting = pending.remove(correlation);
+                        if (waiting != null) {
+                            waiting.completeExceptionally(new LedgerUnavailableException(Code.UNAVAILABLE,
+                                    "the broker did not take the command (it may still be applied; retry with the same id): " + error, 1));
+                        }
+                    }
+                });
+        return answer.orTimeout(config.answerTimeout().toMillis(), TimeUnit.MILLISECONDS).exceptionally(error -> {
+            pending.remove(correlation);
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof TimeoutException) {
+                throw new LedgerUnavailableException(Code.UNAVAILABLE, "no answer from shard " + target + " within "
+                        + config.answerTimeout().toSeconds() + " s; it may still be applied: retry with the same id", 1);
+            }
+            throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
+        });
+    }
+
+    private void readReplies() {
+        while (!closing) {
+            try {
+                for (ConsumerRecord<String, byte[]> record : replies.poll(Duration.ofMillis(100))) {
+                    if (!config.instanceId().equals(Wire.replyTo(record.value()))) {
+                        continue;
+                    }
+                    Wire.Event event = Wire.readEvent(record.value());
+                    CompletableFuture<Outcome> waiting = pending.remove(event.correlation());
+                    if (waiting != null) {
+                        waiting.complete(event.outcome());
+                    }
+                }
+            } catch (WakeupException e) {
+                break;
+            } catch (KafkaException | IllegalArgumentException e) {
+                log.warn("event=replies_failed instance={} error=\"{}\"", config.instanceId(), e.toString());
+                sleep(config.firstBackoff().toMillis());
+            }
+        }
+    }
+
+    // ---- reads --------------------------------------------------------------------------------
+
+    @Override
+    public Map<String, Integer> assets() {
+        return assets;
+    }
+
+    @Override
+    public Result result(String commandId) {
+        Engine.StoredResult stored = readStore(() -> store.result(commandId));
+        return stored == null ? null : stored.result();
+    }
+
+    @Override
+    public boolean sameBody(String commandId, Command command) {
+        Engine.StoredResult stored = readStore(() -> store.result(commandId));
+        return stored != null && Arrays.equals(stored.fingerprint(), CommandCodec.encode(command));
+    }
+
+    @Override
+    public List<BalanceView> balances(String owner, String asset) {
+        return readStore(() -> store.balances(owner, asset));
+    }
+
+    @Override
+    public HoldView hold(String holdId) {
+        return readStore(() -> store.hold(holdId));
+    }
+
+    @Override
+    public HistoryPage history(String owner, String asset, int limit, String cursor) {
+        return readStore(() -> store.history(owner, asset, limit, cursor));
+    }
+
+    @Override
+    public List<ShardStatus> shards() {
+        List<ShardStore.ShardRow> rows;
+        try {
+            rows = store.shardRows();
+        } catch (ShardStore.Unavailable e) {
+            List<ShardStatus> down = new ArrayList<>();
+            for (int i = 0; i < shards.count(); i++) {
+                down.add(new ShardStatus(i, false, "the database is unreachable from " + config.instanceId() + ": " + e.getMessage(), -1));
+            }
+            return down;
+        }
+        List<ShardStatus> statuses = new ArrayList<>(rows.size());
+        for (ShardStore.ShardRow row : rows) {
+            String reason = writer.halted.getOrDefault(row.shard(), row.haltedReason());
+            statuses.add(new ShardStatus(row.shard(), reason == null, reason, row.lastSeq()));
+        }
+        return statuses;
+    }
+
+    @Override
+    public StateSummary stateSummary() {
+        return readStore(store::stateSummary);
+    }
+
+    @Override
+    public String placementError(Command command, String path) {
+        return shards.placementError(command, path);
+    }
+
+    @Override
+    public void resume(int shard) {
+        if (shard < 0 || shard >= shards.count()) {
+            throw new IllegalArgumentException("shard " + shard + " does not exist (0.." + (shards.count() - 1) + ")");
+        }
+        readStore(() -> {
+            store.setHalted(shard, null);
+            return null;
+        });
+    }
+
+    private static <T> T readStore(java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (ShardStore.Unavailable e) {
+            throw new LedgerUnavailableException(Code.UNAVAILABLE, "the database is unavailable: " + e.getMessage(), 2);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        writer.stop();
+        relay.stop();
+        replies.wakeup();
+        join(writerThread);
+        join(relayThread);
+        join(replyThread);
+        replies.close(Duration.ofSeconds(2));
+        producer.close(Duration.ofSeconds(5));
+        pending.values().forEach(f -> f.completeExceptionally(
+                new LedgerUnavailableException(Code.UNAVAILABLE, "the service is stopping", 1)));
+        store.close();
+    }
+
+    private static void join(Thread thread) {
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- Kafka clients --------------------------------------------------------------------------
+
+    private static Properties producerProperties(DistributedConfig config) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, config.instanceId() + "-producer");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return p;
+    }
+
+    private static Properties writerProperties(DistributedConfig config) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.group());
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, config.instanceId() + "-writer");
+        // Offsets live in the store, committed with the state they produced; Kafka's are never used.
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxBatch());
+        p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) config.sessionTimeout().toMillis());
+        p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, config.sessionTimeout().toMillis() / 4));
+        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return p;
+    }
+
+    private static Properties replyProperties(DistributedConfig config) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, config.instanceId() + "-replies");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return p;
+    }
+
+    /**
+     * The asset table as the server reads it: a cache that asks the store on a miss, so an asset
+     * registered through another instance is known here from its first use.
+     */
+    private static final class LiveAssets extends AbstractMap<String, Integer> {
+        private final ShardStore store;
+        private final Map<String, Integer> cache = new ConcurrentHashMap<>();
+
+        LiveAssets(ShardStore store) {
+            this.store = store;
+        }
+
+        @Override
+        public Integer get(Object code) {
+            Integer scale = cache.get(code);
+            if (scale == null) {
+                refresh();
+                scale = cache.get(code);
+            }
+            return scale;
+        }
+
+        @Override
+        public boolean containsKey(Object code) {
+            return get(code) != null;
+        }
+
+        @Override
+        public Integer put(String code, Integer scale) {
+            return cache.put(code, scale);
+        }
+
+        @Override
+        public Set<Entry<String, Integer>> entrySet() {
+            refresh();
+            return new java.util.TreeMap<>(cache).entrySet();
+        }
+
+        private void refresh() {
+            cache.putAll(readStore(store::assets));
+        }
+    }
+}
