@@ -2,9 +2,13 @@ package jango.cli;
 
 import jango.embedded.EmbeddedConfig;
 import jango.embedded.EmbeddedLedger;
+import jango.engine.port.Ledger;
+import jango.engine.port.ShardStore;
+import jango.kafka.DistributedLedger;
 import jango.server.JangoMetrics;
 import jango.server.JangoServer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -15,7 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Start the service (embedded mode: journal and state under --data-dir, nothing else to install).")
+        description = {"Start the service.",
+                "embedded (default): journal and state under --data-dir, nothing else to install.",
+                "distributed: the log is a Kafka topic and the state is in PostgreSQL; run as many instances as you like (see jango init)."})
 final class ServeCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
@@ -28,24 +34,49 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "port to listen on, 0 for any free port (default: ${DEFAULT-VALUE})")
     int port;
 
-    @Option(names = "--mode", defaultValue = "embedded", description = "embedded (default); distributed is not built yet")
+    @Option(names = "--mode", defaultValue = "embedded", description = "embedded (default) or distributed")
     String mode;
+
+    @Mixin
+    DistributedOptions distributed;
 
     @Override
     public Integer call() throws Exception {
-        if (!mode.equals("embedded")) {
-            System.err.println("jango: --mode " + mode + " is not available in this build (only: embedded)");
-            return 2;
-        }
         JangoMetrics metrics = new JangoMetrics();
-        EmbeddedLedger ledger;
-        try {
-            ledger = EmbeddedLedger.open(EmbeddedConfig.defaults(dataDir.toAbsolutePath()), metrics);
-        } catch (java.io.IOException e) {
-            // Corruption, a lock held by another process, a full or read-only disk: say which, plainly.
-            log.error("event=start_failed data_dir={}", dataDir.toAbsolutePath(), e);
-            System.err.println("jango: cannot open the data directory " + dataDir.toAbsolutePath() + ": " + e.getMessage());
-            return 1;
+        Ledger ledger;
+        String where;
+        switch (mode) {
+            case "embedded" -> {
+                try {
+                    ledger = EmbeddedLedger.open(EmbeddedConfig.defaults(dataDir.toAbsolutePath()), metrics);
+                } catch (java.io.IOException e) {
+                    // Corruption, a lock held by another process, a full or read-only disk: say which, plainly.
+                    log.error("event=start_failed data_dir={}", dataDir.toAbsolutePath(), e);
+                    System.err.println("jango: cannot open the data directory " + dataDir.toAbsolutePath() + ": " + e.getMessage());
+                    return 1;
+                }
+                where = "data-dir=" + dataDir.toAbsolutePath();
+            }
+            case "distributed" -> {
+                ShardStore store = null;
+                try {
+                    store = distributed.openStore();
+                    DistributedLedger opened = DistributedLedger.open(distributed.distributedConfig(), store);
+                    ledger = opened;
+                    where = "mode=distributed instance=" + opened.instanceId() + " shards=" + opened.shardMap().count();
+                } catch (RuntimeException e) {
+                    if (store != null) {
+                        store.close();
+                    }
+                    log.error("event=start_failed mode=distributed", e);
+                    System.err.println("jango: cannot start distributed mode: " + e.getMessage());
+                    return 1;
+                }
+            }
+            default -> {
+                System.err.println("jango: --mode " + mode + " is not a mode (expected: embedded or distributed)");
+                return 2;
+            }
         }
         metrics.bind(ledger);
         JangoServer server;
@@ -68,7 +99,7 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "jango-shutdown"));
         // A line scripts and tests can wait for.
-        System.out.println("jango: listening on http://" + host + ":" + server.port() + " data-dir=" + dataDir.toAbsolutePath());
+        System.out.println("jango: listening on http://" + host + ":" + server.port() + " " + where);
         System.out.flush();
         stopped.await();
         return 0;

@@ -8,8 +8,9 @@ import org.junit.jupiter.api.Test;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 /**
- * Dependencies point down only (shared/ARCHITECTURE.md): engine <- embedded, server <- bench <- cli.
- * The server reaches a backend only through the engine's port, never an adapter directly.
+ * Dependencies point down only (shared/ARCHITECTURE.md): engine <- embedded | kafka | postgres,
+ * server <- bench <- cli. The server reaches a backend only through the engine's port, never an
+ * adapter directly, and the adapters know each other only through the port (ShardStore).
  */
 class LayeringTest {
     private static final JavaClasses JANGO = new ClassFileImporter()
@@ -19,7 +20,24 @@ class LayeringTest {
     @Test
     void engineDependsOnNoOtherModule() {
         noClasses().that().resideInAPackage("jango.engine..")
-                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.server..", "jango.bench..", "jango.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.server..", "jango.bench..", "jango.cli..",
+                        "jango.kafka..", "jango.postgres..")
+                .check(JANGO);
+    }
+
+    @Test
+    void kafkaAdapterKnowsOnlyTheEngine() {
+        noClasses().that().resideInAPackage("jango.kafka..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.postgres..", "jango.server..",
+                        "jango.bench..", "jango.cli..", "com.linecorp..")
+                .check(JANGO);
+    }
+
+    @Test
+    void postgresAdapterKnowsOnlyTheEngine() {
+        noClasses().that().resideInAPackage("jango.postgres..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.server..",
+                        "jango.bench..", "jango.cli..", "com.linecorp..", "org.apache.kafka..")
                 .check(JANGO);
     }
 
@@ -40,7 +58,7 @@ class LayeringTest {
     @Test
     void serverKnowsBackendsOnlyThroughThePort() {
         noClasses().that().resideInAPackage("jango.server..")
-                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.bench..", "jango.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.postgres..", "jango.bench..", "jango.cli..")
                 .check(JANGO);
     }
 }
