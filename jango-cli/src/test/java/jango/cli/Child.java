@@ -20,9 +20,16 @@ final class Child {
     private final Process process;
     private final String url;
 
-    private Child(Process process, String url) {
+    private final Path log;
+
+    private Child(Process process, String url, Path log) {
         this.process = process;
         this.url = url;
+        this.log = log;
+    }
+
+    Path log() {
+        return log;
     }
 
     record Result(int exitCode, String output) {
@@ -49,8 +56,12 @@ final class Child {
      * log line, which would stall the server under test.
      */
     static Child serve(Path dataDir, Path log) throws IOException {
-        Process process = new ProcessBuilder(javaCommand("serve", "--port", "0", "--data-dir", dataDir.toString()))
-                .redirectErrorStream(true).start();
+        return start(log, "serve", "--port", "0", "--data-dir", dataDir.toString());
+    }
+
+    /** Starts {@code jango ARGS} (a serve) and waits for its "listening" line; see {@link #serve}. */
+    static Child start(Path log, String... args) throws IOException {
+        Process process = new ProcessBuilder(javaCommand(args)).redirectErrorStream(true).start();
         CompletableFuture<String> listening = new CompletableFuture<>();
         Thread drain = new Thread(() -> {
             try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -78,7 +89,7 @@ final class Child {
             if (url == null) {
                 throw new IOException("jango serve exited (" + process.waitFor() + ") before listening:\n" + Files.readString(log));
             }
-            return new Child(process, url);
+            return new Child(process, url, log);
         } catch (Exception e) {
             process.destroyForcibly();
             throw new IOException("jango serve did not start: " + e + "\n" + Files.readString(log), e);
@@ -97,6 +108,22 @@ final class Child {
 
     String url() {
         return url;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    /** SIGSTOP / SIGCONT: a process frozen as by a long GC pause or a stalled VM, then thawed. */
+    void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed");
+        }
     }
 
     /** SIGKILL: no shutdown hook, no flush, no goodbye. */

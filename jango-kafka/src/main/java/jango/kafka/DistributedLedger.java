@@ -283,6 +283,11 @@ public final class DistributedLedger implements Ledger {
     }
 
     @Override
+    public boolean readsBlock() {
+        return true;
+    }
+
+    @Override
     public String placementError(Command command, String path) {
         return shards.placementError(command, path);
     }

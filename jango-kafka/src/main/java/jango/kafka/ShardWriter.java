@@ -66,6 +66,8 @@ final class ShardWriter implements Runnable {
         int failures;
         long nextAttemptNanos;
         String haltReason;
+        /** The halt is in the store, so clearing it there (an operator) is what resumes the shard. */
+        boolean haltRecorded;
 
         Shard(int id, TopicPartition partition) {
             this.id = id;
@@ -238,10 +240,16 @@ final class ShardWriter implements Runnable {
         shard.haltReason = reason;
         halted.put(shard.id, reason);
         log.error("event=shard_halted instance={} shard={} reason=\"{}\"", config.instanceId(), shard.id, reason);
+        recordHalt(shard);
+    }
+
+    private void recordHalt(Shard shard) {
         try {
-            store.setHalted(shard.id, reason);
+            store.setHalted(shard.id, shard.haltReason);
+            shard.haltRecorded = true;
         } catch (RuntimeException e) {
-            log.warn("event=halt_not_recorded shard={} error=\"{}\" (the store is down; this instance reports it)", shard.id, e.toString());
+            log.warn("event=halt_not_recorded shard={} error=\"{}\" (the store is down; this instance reports it and records it later)",
+                    shard.id, e.toString());
         }
     }
 
@@ -251,6 +259,11 @@ final class ShardWriter implements Runnable {
             return;
         }
         lastResumeCheck = System.nanoTime();
+        for (Shard shard : owned.values()) {
+            if (shard.haltReason != null && !shard.haltRecorded) {
+                recordHalt(shard); // the database is back: only an operator may clear the halt now
+            }
+        }
         List<ShardStore.ShardRow> rows;
         try {
             rows = store.shardRows();
@@ -259,9 +272,10 @@ final class ShardWriter implements Runnable {
         }
         for (ShardStore.ShardRow row : rows) {
             Shard shard = owned.get(row.shard());
-            if (shard != null && shard.haltReason != null && row.haltedReason() == null) {
+            if (shard != null && shard.haltReason != null && shard.haltRecorded && row.haltedReason() == null) {
                 log.info("event=shard_resumed instance={} shard={}", config.instanceId(), shard.id);
                 shard.haltReason = null;
+                shard.haltRecorded = false;
                 halted.remove(shard.id);
                 shard.failures = 0;
                 shard.dirty = true;

@@ -78,6 +78,15 @@ public final class JangoServer implements AutoCloseable {
                 .maxRequestLength(MAX_BODY_BYTES)
                 .meterRegistry(metrics.registry())
                 .errorHandler(new ErrorHandler())
+                // Distributed mode reads PostgreSQL: never on an event loop, or one slow query stalls every connection.
+                .decorator((delegate, ctx, req) -> !ledger.readsBlock() ? delegate.serve(ctx, req)
+                        : HttpResponse.of(CompletableFuture.supplyAsync(() -> {
+                            try {
+                                return delegate.serve(ctx, req);
+                            } catch (Exception e) {
+                                throw new CompletionException(e);
+                            }
+                        }, ctx.blockingTaskExecutor())))
                 .route().put("/v1/assets/{code}").build(this::putAsset)
                 .route().get("/v1/assets").build((ctx, req) -> ok(Render.assets(ledger.assets())))
                 .route().post("/v1/commands").build(this::postCommand)
@@ -399,8 +408,8 @@ public final class JangoServer implements AutoCloseable {
     // ---- plumbing -----------------------------------------------------------------------------
 
     /** Aggregates the body (bounded by maxRequestLength) and maps refusals to their answers. */
-    private static HttpResponse withBody(ServiceRequestContext ctx, HttpRequest req, Function<byte[], HttpResponse> handler) {
-        CompletableFuture<HttpResponse> response = req.aggregate().handle((AggregatedHttpRequest aggregated, Throwable error) -> {
+    private HttpResponse withBody(ServiceRequestContext ctx, HttpRequest req, Function<byte[], HttpResponse> handler) {
+        java.util.function.BiFunction<AggregatedHttpRequest, Throwable, HttpResponse> handle = (aggregated, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException ? error.getCause() : error;
                 if (cause instanceof ContentTooLargeException) {
@@ -414,9 +423,12 @@ public final class JangoServer implements AutoCloseable {
                 return malformed(e.getMessage());
             } catch (TooLarge e) {
                 return error(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "TOO_LARGE", e.getMessage());
+            } catch (LedgerUnavailableException e) {
+                return unavailable(e);
             }
-        });
-        return HttpResponse.of(response);
+        };
+        CompletableFuture<AggregatedHttpRequest> body = req.aggregate();
+        return HttpResponse.of(ledger.readsBlock() ? body.handleAsync(handle, ctx.blockingTaskExecutor()) : body.handle(handle));
     }
 
     private HttpResponse submit(ServiceRequestContext ctx, List<Command> commands, Function<List<Outcome>, HttpResponse> answer) {
@@ -508,6 +520,11 @@ public final class JangoServer implements AutoCloseable {
             for (Throwable c = cause; c != null; c = c.getCause()) {
                 if (c instanceof ContentTooLargeException) {
                     return tooLarge();
+                }
+            }
+            for (Throwable c = cause; c != null; c = c.getCause()) {
+                if (c instanceof LedgerUnavailableException unavailable) {
+                    return unavailable(unavailable);
                 }
             }
             if (cause instanceof RequestTimeoutException) {

@@ -54,6 +54,11 @@ public interface Ledger extends AutoCloseable {
         return null;
     }
 
+    /** True when reads wait on I/O (a database): the server then keeps them off its event loops. */
+    default boolean readsBlock() {
+        return false;
+    }
+
     /**
      * Operations: lets a halted shard go on from where it stopped.
      *
