@@ -1,0 +1,143 @@
+package jango.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import jango.engine.port.ShardStore;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.BatchUpdateException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The connection pool and the one way this module talks to PostgreSQL: a unit of work in one
+ * transaction, committed at the end and rolled back on any failure. Every SQLException (and a
+ * connection that cannot be had in time) becomes {@link ShardStore.Unavailable} naming the work.
+ */
+final class Database implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Database.class);
+    static final String POOL_NAME = "jango-pg";
+    private static final int MAX_MESSAGE_CHARS = 500;
+
+    @FunctionalInterface
+    interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private final HikariDataSource pool;
+
+    private Database(HikariDataSource pool) {
+        this.pool = pool;
+    }
+
+    /** Opens the pool and migrates the schema (Flyway, db/migration). */
+    static Database open(PgConfig config) {
+        HikariConfig hikari = new HikariConfig();
+        hikari.setPoolName(POOL_NAME);
+        hikari.setJdbcUrl(config.jdbcUrl());
+        hikari.setUsername(config.user());
+        hikari.setPassword(config.password());
+        hikari.setMaximumPoolSize(config.poolSize());
+        hikari.setMinimumIdle(Math.min(2, config.poolSize()));
+        hikari.setAutoCommit(false);
+        hikari.setConnectionTimeout(config.connectionTimeoutMs());
+        hikari.setValidationTimeout(Math.min(config.connectionTimeoutMs(), 5_000));
+        // Batched INSERTs go as multi-row INSERTs: a batch is a few round trips, not one per row.
+        hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
+        hikari.addDataSourceProperty("socketTimeout", String.valueOf(Math.ceilDiv(config.socketTimeoutMs(), 1_000)));
+        hikari.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, Math.ceilDiv(config.connectionTimeoutMs(), 1_000))));
+        hikari.addDataSourceProperty("tcpKeepAlive", "true");
+        hikari.addDataSourceProperty("ApplicationName", "jango");
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(hikari);
+        } catch (RuntimeException e) {
+            throw new ShardStore.Unavailable("cannot connect to " + config.safeUrl() + ": " + rootMessage(e), e);
+        }
+        try {
+            var result = Flyway.configure()
+                    .dataSource(pool)
+                    .locations("classpath:db/migration")
+                    .load()
+                    .migrate();
+            String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
+            log.info("event=pg_store_opened url={} pool_size={} schema_version={} migrations_applied={}",
+                    config.safeUrl(), config.poolSize(), version, result.migrationsExecuted);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw new ShardStore.Unavailable("schema migration of " + config.safeUrl() + " failed: " + rootMessage(e), e);
+        }
+        return new Database(pool);
+    }
+
+    /** One READ COMMITTED transaction: each statement sees what was committed before it started. */
+    <T> T transaction(String what, Work<T> work) {
+        return run(what, null, work);
+    }
+
+    /** One REPEATABLE READ, READ ONLY transaction: every statement sees the same snapshot. */
+    <T> T snapshot(String what, Work<T> work) {
+        return run(what, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", work);
+    }
+
+    private <T> T run(String what, String begin, Work<T> work) {
+        try (Connection connection = pool.getConnection()) {
+            boolean committed = false;
+            try {
+                if (begin != null) {
+                    try (Statement statement = connection.createStatement()) {
+                        statement.execute(begin);
+                    }
+                }
+                T value = work.run(connection);
+                connection.commit();
+                committed = true;
+                return value;
+            } finally {
+                if (!committed) {
+                    rollback(connection, what);
+                }
+            }
+        } catch (SQLException e) {
+            throw new ShardStore.Unavailable(what + " failed: " + describe(e), e);
+        }
+    }
+
+    private static void rollback(Connection connection, String what) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            // The connection is likely gone, and the server rolls back what it had; the first error is the one to report.
+            log.debug("event=pg_rollback_failed work=\"{}\" error=\"{}\"", what, e.getMessage());
+        }
+    }
+
+    /**
+     * The server's words for what failed. A batch's own message quotes the whole (rewritten,
+     * multi-row) statement with its values, so the server error behind it is used instead.
+     */
+    static String describe(SQLException e) {
+        SQLException cause = e instanceof BatchUpdateException && e.getNextException() != null ? e.getNextException() : e;
+        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        if (message.length() > MAX_MESSAGE_CHARS) {
+            message = message.substring(0, MAX_MESSAGE_CHARS) + "...";
+        }
+        return message + (cause.getSQLState() == null ? "" : " (SQLState " + cause.getSQLState() + ")");
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + root.getMessage();
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,46 @@
+package jango.postgres;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TestPostgresTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void restartsOnTheSamePortWithTheSameData() throws SQLException {
+        try (TestPostgres postgres = TestPostgres.start(dir.resolve("pg"))) {
+            int port = postgres.port();
+            execute(postgres, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)");
+            postgres.stop();
+            assertThat(postgres.running()).isFalse();
+            assertThatThrownBy(() -> execute(postgres, "SELECT 1")).isInstanceOf(SQLException.class);
+
+            postgres.start();
+            assertThat(postgres.port()).isEqualTo(port);
+            try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl(), TestPostgres.USER, TestPostgres.PASSWORD);
+                 Statement statement = connection.createStatement();
+                 ResultSet row = statement.executeQuery("SELECT v FROM kept")) {
+                assertThat(row.next()).isTrue();
+                assertThat(row.getInt(1)).isEqualTo(42);
+            }
+        }
+    }
+
+    private static void execute(TestPostgres postgres, String sql) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl(), TestPostgres.USER, TestPostgres.PASSWORD);
+             Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+}
