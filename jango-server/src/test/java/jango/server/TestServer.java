@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jango.embedded.EmbeddedConfig;
 import jango.embedded.EmbeddedLedger;
+import jango.engine.port.Ledger;
+import jango.engine.port.LedgerObserver;
 
 import java.io.IOException;
 import java.net.URI;
@@ -12,31 +14,88 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
-/** A real Jango (embedded ledger + Armeria) on a random port, and a small HTTP client for it. */
-final class TestServer implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+/**
+ * A real Jango (a {@link Ledger} behind {@link JangoServer}, Armeria on a random port) and a small
+ * HTTP client for it. Any backend: {@link #TestServer(Ledger)}, or {@link #open(Function)} when the
+ * ledger should report its batches to the server's metrics; {@link #start(Path)} is the embedded one.
+ */
+public final class TestServer implements AutoCloseable {
+    public static final ObjectMapper JSON = new ObjectMapper();
 
-    final EmbeddedLedger ledger;
-    final JangoServer server;
+    public final Ledger ledger;
+    public final JangoMetrics metrics;
+    public final JangoServer server;
+    private final List<AutoCloseable> closeAfter = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
-    TestServer(EmbeddedConfig config) throws IOException {
-        JangoMetrics metrics = new JangoMetrics();
-        ledger = EmbeddedLedger.open(config, metrics);
-        metrics.bind(ledger);
-        server = new JangoServer(ledger, metrics, "127.0.0.1", 0).start();
+    /** Serves {@code ledger} (closed by {@link #close()}); the ledger does not report to these metrics. */
+    public TestServer(Ledger ledger) {
+        this(ledger, new JangoMetrics());
     }
 
-    static TestServer start(Path dir) throws IOException {
+    /** Serves {@code ledger} (closed by {@link #close()}), normally opened with {@code metrics} as its observer. */
+    public TestServer(Ledger ledger, JangoMetrics metrics) {
+        this.ledger = ledger;
+        this.metrics = metrics;
+        try {
+            metrics.bind(ledger);
+            server = new JangoServer(ledger, metrics, "127.0.0.1", 0).start();
+        } catch (RuntimeException | Error e) {
+            ledger.close();
+            throw e;
+        }
+    }
+
+    /** The embedded backend on {@code config}. */
+    public TestServer(EmbeddedConfig config) throws IOException {
+        this(openEmbedded(config));
+    }
+
+    private TestServer(Opened opened) {
+        this(opened.ledger, opened.metrics);
+    }
+
+    private record Opened(Ledger ledger, JangoMetrics metrics) {
+    }
+
+    private static Opened openEmbedded(EmbeddedConfig config) throws IOException {
+        JangoMetrics metrics = new JangoMetrics();
+        return new Opened(EmbeddedLedger.open(config, metrics), metrics);
+    }
+
+    /** A server over the ledger {@code open} makes, given the server's metrics as the ledger's observer. */
+    public static TestServer open(Function<? super LedgerObserver, ? extends Ledger> open) {
+        JangoMetrics metrics = new JangoMetrics();
+        return new TestServer(open.apply(metrics), metrics);
+    }
+
+    /** The embedded backend with its defaults, its data in {@code dir}. */
+    public static TestServer start(Path dir) throws IOException {
         return new TestServer(EmbeddedConfig.defaults(dir));
     }
 
-    record Reply(int status, String body, HttpResponse<String> raw) {
-        JsonNode json() {
+    /**
+     * Also closes {@code resources} when this server closes: after the HTTP server and the ledger,
+     * in reverse order (e.g. the Kafka and PostgreSQL a distributed ledger ran on).
+     */
+    public TestServer closing(AutoCloseable... resources) {
+        closeAfter.addAll(List.of(resources));
+        return this;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public record Reply(int status, String body, HttpResponse<String> raw) {
+        public JsonNode json() {
             try {
                 return JSON.readTree(body);
             } catch (IOException e) {
@@ -44,7 +103,7 @@ final class TestServer implements AutoCloseable {
             }
         }
 
-        String header(String name) {
+        public String header(String name) {
             return raw.headers().firstValue(name).orElse(null);
         }
 
@@ -54,7 +113,7 @@ final class TestServer implements AutoCloseable {
         }
     }
 
-    Reply send(String method, String path, String body, String... headers) {
+    public Reply send(String method, String path, String body, String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
                 .timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
@@ -75,35 +134,37 @@ final class TestServer implements AutoCloseable {
         }
     }
 
-    Reply get(String path, String... headers) {
+    public Reply get(String path, String... headers) {
         return send("GET", path, null, headers);
     }
 
-    Reply post(String path, String body) {
+    public Reply post(String path, String body) {
         return send("POST", path, body);
     }
 
-    Reply put(String path, String body) {
+    public Reply put(String path, String body) {
         return send("PUT", path, body);
     }
 
-    Reply command(String json) {
+    public Reply command(String json) {
         return post("/v1/commands", json);
     }
 
-    void asset(String code, int scale) {
+    /** Creates the asset, or finds it with the same scale (so a shared backend may already have it). */
+    public void asset(String code, int scale) {
         Reply reply = put("/v1/assets/" + code, "{\"scale\": " + scale + "}");
         if (reply.status() != 201 && reply.status() != 200) {
             throw new AssertionError("asset " + code + ": " + reply);
         }
     }
 
-    String stateHash() {
+    /** The state hash of GET /v1/admin/state (HTTP only, any backend). */
+    public String stateHash() {
         return get("/v1/admin/state").json().get("stateHash").asText();
     }
 
     /** Waits for a condition (no fixed sleeps): polls every 10 ms up to the timeout. */
-    static void await(String what, long timeoutMs, BooleanSupplier condition) {
+    public static void await(String what, long timeoutMs, BooleanSupplier condition) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -115,7 +176,24 @@ final class TestServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.close();
-        ledger.close();
+        RuntimeException failure = null;
+        List<AutoCloseable> all = new ArrayList<>();
+        all.add(server);
+        all.add(ledger);
+        all.addAll(closeAfter.reversed());
+        for (AutoCloseable c : all) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("closing the test server failed", e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 }

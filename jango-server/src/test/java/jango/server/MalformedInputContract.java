@@ -5,11 +5,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A table of bad requests: each is 400 MALFORMED naming the field, and the state does not move. */
-class MalformedInputTest {
+/**
+ * A table of bad requests: each is 400 MALFORMED naming the field, and the state does not move
+ * (GET /v1/admin/state's hash and the account's balances are the same before and after). Against
+ * any backend: a subclass gives the server ({@link #startServer}). The one id the table uses ("m1")
+ * and the seeded account are made unique to the run, so the backend need not be fresh; it must not
+ * take other writes while the test runs (the state hash covers everything).
+ */
+public abstract class MalformedInputContract {
     private static final String OK_DEPOSIT = "\"id\":\"m1\",\"type\":\"deposit\",\"account\":\"u1\",\"asset\":\"BTC\"";
 
     /** {path, body, text the message must contain}. */
@@ -67,23 +74,35 @@ class MalformedInputTest {
             {"/v1/commands/batch", "{\"commands\":[{" + OK_DEPOSIT + ",\"amount\":\"1\"},{" + OK_DEPOSIT + ",\"amount\":\"x\"}]}", "commands[1].amount"},
     };
 
+    /**
+     * The server the test runs against, closed by the test; called once per test method.
+     *
+     * @param dir an empty directory for this test, deleted afterwards
+     */
+    protected abstract TestServer startServer(Path dir) throws Exception;
+
     @Test
     void everyBadRequestIs400NamingTheFieldAndChangesNothing(@TempDir Path dir) throws Exception {
-        try (TestServer jango = TestServer.start(dir)) {
+        String run = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 41), 36);
+        String m1 = "m1-" + run;
+        String user = "u1-" + run;
+        try (TestServer jango = startServer(dir)) {
             jango.asset("BTC", 8);
-            jango.command("{\"id\":\"seed\",\"type\":\"deposit\",\"account\":\"u1\",\"asset\":\"BTC\",\"amount\":\"1\"}");
+            TestServer.Reply seeded = jango.command("{\"id\":\"seed-" + run + "\",\"type\":\"deposit\",\"account\":\"" + user
+                    + "\",\"asset\":\"BTC\",\"amount\":\"1\"}");
+            assertThat(seeded.status()).as(seeded.toString()).isEqualTo(200);
             String before = jango.stateHash();
-            String balancesBefore = jango.get("/v1/accounts/u1/balances").body();
+            String balancesBefore = jango.get("/v1/accounts/" + user + "/balances").body();
             for (String[] bad : CASES) {
-                Reply reply = jango.post(bad[0], bad[1]);
+                Reply reply = jango.post(bad[0], bad[1].replace("\"m1\"", "\"" + m1 + "\""));
                 String what = bad[0] + " " + (bad[1].length() > 200 ? bad[1].substring(0, 200) + "..." : bad[1]);
                 assertThat(reply.status()).as(what + " -> " + reply).isEqualTo(400);
                 assertThat(reply.json().get("error").asText()).as(what).isEqualTo("MALFORMED");
                 assertThat(reply.json().get("message").asText()).as(what).contains(bad[2]);
             }
-            assertThat(jango.get("/v1/commands/m1").status()).isEqualTo(404);
+            assertThat(jango.get("/v1/commands/" + m1).status()).isEqualTo(404);
             assertThat(jango.stateHash()).isEqualTo(before);
-            assertThat(jango.get("/v1/accounts/u1/balances").body()).isEqualTo(balancesBefore);
+            assertThat(jango.get("/v1/accounts/" + user + "/balances").body()).isEqualTo(balancesBefore);
         }
     }
 }

@@ -1,25 +1,38 @@
 package jango.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import jango.embedded.EmbeddedConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Holds expire by the sequencer's clock (injected here), within a second, and stay expired after a restart. */
-class HoldExpiryTest {
+/**
+ * Holds expire by the sequencer's clock (injected here), within a second, and stay expired after a
+ * restart. Against any backend whose clock can be injected: a subclass gives the server
+ * ({@link #startServer}).
+ */
+public abstract class HoldExpiryContract {
     private static final long START_MICROS = 1_795_000_000_000_000L; // 2026-11-18T...
+
+    /**
+     * A server whose sequencer stamps commands with {@code clockMicros} (epoch microseconds, read
+     * again for every batch and tick). Called twice with the same directory: the first call must
+     * start from a fresh state (the clock starts in the past, and stamps never go back); the second,
+     * after the first server is closed, must come back on the state the first left (a restart).
+     *
+     * @param dir an empty directory for this test, deleted afterwards
+     */
+    protected abstract TestServer startServer(Path dir, LongSupplier clockMicros) throws Exception;
 
     @Test
     void aHoldExpiresSoonAfterItsTimeAndReleasesWhatIsLeft(@TempDir Path dir) throws Exception {
         AtomicLong clockMicros = new AtomicLong(START_MICROS);
-        EmbeddedConfig config = EmbeddedConfig.defaults(dir).withClock(clockMicros::get);
         String expiresAt = Render.time(START_MICROS + 10_000_000L).replace(".000000Z", "Z");
-        try (TestServer jango = new TestServer(config)) {
+        try (TestServer jango = startServer(dir, clockMicros::get)) {
             jango.asset("USDT", 2);
             jango.command("{\"id\":\"d1\",\"type\":\"deposit\",\"account\":\"u1\",\"asset\":\"USDT\",\"amount\":\"100\"}");
             TestServer.Reply placed = jango.command("{\"id\":\"h1\",\"type\":\"hold\",\"account\":\"u1\",\"asset\":\"USDT\",\"amount\":\"60\","
@@ -50,7 +63,7 @@ class HoldExpiryTest {
             TestServer.Reply late = jango.command("{\"id\":\"r1\",\"type\":\"release\",\"hold\":\"order-1\"}");
             assertThat(late.json().get("reason").asText()).isEqualTo("UNKNOWN_HOLD");
         }
-        try (TestServer jango = new TestServer(config)) {
+        try (TestServer jango = startServer(dir, clockMicros::get)) {
             assertThat(jango.get("/v1/holds/order-1").json().get("state").asText()).isEqualTo("EXPIRED");
             assertThat(jango.get("/v1/accounts/u1/balances").json().get("balances").get(0).get("available").asText()).isEqualTo("90");
         }
