@@ -55,9 +55,9 @@ class DistributedClusterTest {
         kafka = TestKafka.start(dir.resolve("kafka"));
         postgres = TestPostgres.start(dir.resolve("pg"));
         Child.Result init = Child.run(dir.resolve("init.log"), "init", "--partitions", String.valueOf(SHARDS),
-                "--kafka", kafka.bootstrap(), "--postgres", postgres.jdbcUrl(), "--pg-user", postgres.user(), "--pg-password", postgres.password());
+                "--kafka", kafka.bootstrap(), "--postgres", postgres.jdbcUrl(), "--pg-user", postgres.config().user(), "--pg-password", postgres.config().password());
         assertThat(init.exitCode()).as(init.output()).isZero();
-        store = PgShardStore.open(postgres.jdbcUrl(), postgres.user(), postgres.password());
+        store = PgShardStore.open(postgres.jdbcUrl(), postgres.config().user(), postgres.config().password());
         start("a");
         start("b");
         awaitOwners(Set.of("a", "b"));
@@ -88,7 +88,7 @@ class DistributedClusterTest {
     static Child start(String name) throws Exception {
         Child child = Child.start(dir.resolve(name + "-" + System.nanoTime() + ".log"), "serve", "--mode", "distributed", "--port", "0",
                 "--instance-id", name, "--kafka", kafka.bootstrap(), "--postgres", postgres.jdbcUrl(),
-                "--pg-user", postgres.user(), "--pg-password", postgres.password(), "--session-timeout-ms", String.valueOf(SESSION_MS));
+                "--pg-user", postgres.config().user(), "--pg-password", postgres.config().password(), "--session-timeout-ms", String.valueOf(SESSION_MS));
         instances.put(name, child);
         return child;
     }
