@@ -45,6 +45,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Distributed mode behind the same {@link Ledger} port as embedded mode: commands go to the
@@ -71,7 +72,7 @@ public final class DistributedLedger implements Ledger {
     private final LiveAssets assets;
     private volatile boolean closing;
 
-    private DistributedLedger(DistributedConfig config, ShardStore store, int shardCount) {
+    private DistributedLedger(DistributedConfig config, ShardStore store, int shardCount, LongSupplier clockMicros) {
         this.config = config;
         this.store = store;
         this.shards = new Shards(shardCount);
@@ -87,8 +88,7 @@ public final class DistributedLedger implements Ledger {
         replies.seekToEnd(partitions);
         partitions.forEach(p -> replies.position(p, Duration.ofSeconds(30)));
         this.relay = new OutboxRelay(config, store, producer);
-        this.writer = new ShardWriter(config, store, shards, new KafkaConsumer<>(writerProperties(config)), relay,
-                () -> TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
+        this.writer = new ShardWriter(config, store, shards, new KafkaConsumer<>(writerProperties(config)), relay, clockMicros);
         this.writerThread = new Thread(writer, "jango-shard-writer");
         this.relayThread = new Thread(relay, "jango-outbox-relay");
         this.replyThread = new Thread(this::readReplies, "jango-replies");
@@ -99,12 +99,17 @@ public final class DistributedLedger implements Ledger {
      * checks the topics, and starts taking shards.
      */
     public static DistributedLedger open(DistributedConfig config, ShardStore store) {
+        return open(config, store, () -> TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
+    }
+
+    /** As {@link #open(DistributedConfig, ShardStore)}, with the clock the shard writers stamp commands and expire holds by. */
+    public static DistributedLedger open(DistributedConfig config, ShardStore store, LongSupplier clockMicros) {
         int count = store.shardCount();
         if (count == 0) {
             throw new IllegalStateException("the store has no shards yet: run `jango init --partitions N` first");
         }
         Topics.ensure(config, count, (short) 1);
-        DistributedLedger ledger = new DistributedLedger(config, store, count);
+        DistributedLedger ledger = new DistributedLedger(config, store, count, clockMicros);
         ledger.replyThread.start();
         ledger.relayThread.start();
         ledger.writerThread.start();
