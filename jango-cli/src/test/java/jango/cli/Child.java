@@ -70,6 +70,7 @@ final class Child {
                 while ((line = out.readLine()) != null) {
                     file.write(line);
                     file.newLine();
+                    file.flush(); // tests read the log while the child runs
                     Matcher matcher = LISTENING.matcher(line);
                     if (!listening.isDone() && matcher.find()) {
                         file.flush();

@@ -270,7 +270,9 @@ public final class DistributedLedger implements Ledger {
         } catch (ShardStore.Unavailable e) {
             List<ShardStatus> down = new ArrayList<>();
             for (int i = 0; i < shards.count(); i++) {
-                down.add(new ShardStatus(i, false, "the database is unreachable from " + config.instanceId() + ": " + e.getMessage(), -1));
+                String halt = writer.halted.get(i);
+                down.add(new ShardStatus(i, false, halt != null ? halt
+                        : "the database is unreachable from " + config.instanceId() + ": " + e.getMessage(), -1));
             }
             return down;
         }

@@ -51,6 +51,11 @@ final class Database implements AutoCloseable {
         hikari.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, Math.ceilDiv(config.connectionTimeoutMs(), 1_000))));
         hikari.addDataSourceProperty("tcpKeepAlive", "true");
         hikari.addDataSourceProperty("ApplicationName", "jango");
+        // A writer frozen mid-transaction (SIGSTOP, a long GC pause) must not hold its shard row's lock
+        // forever: the server ends its session after 5 idle seconds, so the shard's new owner can take
+        // the epoch; the frozen writer's commit then fails and it finds itself fenced. No statement
+        // waits for a lock longer than 20 s either: it fails as unavailable and is retried.
+        hikari.addDataSourceProperty("options", "-c idle_in_transaction_session_timeout=5000 -c lock_timeout=20000");
         HikariDataSource pool;
         try {
             pool = new HikariDataSource(hikari);
