@@ -39,7 +39,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "workload seed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--mode", defaultValue = "embedded", description = "embedded (default); distributed is not built yet")
+    @Option(names = "--mode", defaultValue = "embedded",
+            description = "embedded (default: the bench starts one); for distributed mode start it yourself and pass --url")
     String mode;
 
     @Option(names = "--url", description = "measure a running Jango instead of starting one")
@@ -57,7 +58,8 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!mode.equals("embedded")) {
-            System.err.println("bench: --mode " + mode + " is not available in this build (only: embedded)");
+            System.err.println("bench: --mode " + mode + ": the bench starts embedded mode only; start distributed mode"
+                    + " (see README) and measure it with --url http://HOST:PORT");
             return 2;
         }
         JangoBench.Options options;
