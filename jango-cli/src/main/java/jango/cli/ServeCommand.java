@@ -61,7 +61,7 @@ final class ServeCommand implements Callable<Integer> {
                 ShardStore store = null;
                 try {
                     store = distributed.openStore();
-                    DistributedLedger opened = DistributedLedger.open(distributed.distributedConfig(), store);
+                    DistributedLedger opened = DistributedLedger.open(distributed.distributedConfig(), store, metrics);
                     ledger = opened;
                     where = "mode=distributed instance=" + opened.instanceId() + " shards=" + opened.shardMap().count();
                 } catch (RuntimeException e) {

@@ -59,7 +59,7 @@ final class DistributedInfra {
         DistributedConfig config = DistributedConfig.defaults(kafka.bootstrap())
                 .withTopics(name + ".commands", name + ".events", name)
                 .withSessionTimeout(Duration.ofSeconds(6));
-        TestServer server = TestServer.open(observer -> DistributedLedger.open(config, store, clockMicros));
+        TestServer server = TestServer.open(observer -> DistributedLedger.open(config, store, clockMicros, observer));
         DistributedLedger ledger = (DistributedLedger) server.ledger;
         TestServer.await("all " + shards + " shards loaded", 60_000, () -> ledger.ownedShards().size() == shards);
         return server;

@@ -9,6 +9,7 @@ import jango.engine.Outcome;
 import jango.engine.Result;
 import jango.engine.port.HistoryPage;
 import jango.engine.port.Ledger;
+import jango.engine.port.LedgerObserver;
 import jango.engine.port.LedgerUnavailableException;
 import jango.engine.port.LedgerUnavailableException.Code;
 import jango.engine.port.ShardStatus;
@@ -72,7 +73,8 @@ public final class DistributedLedger implements Ledger {
     private final LiveAssets assets;
     private volatile boolean closing;
 
-    private DistributedLedger(DistributedConfig config, ShardStore store, int shardCount, LongSupplier clockMicros) {
+    private DistributedLedger(DistributedConfig config, ShardStore store, int shardCount, LongSupplier clockMicros,
+                              LedgerObserver observer) {
         this.config = config;
         this.store = store;
         this.shards = new Shards(shardCount);
@@ -88,7 +90,8 @@ public final class DistributedLedger implements Ledger {
         replies.seekToEnd(partitions);
         partitions.forEach(p -> replies.position(p, Duration.ofSeconds(30)));
         this.relay = new OutboxRelay(config, store, producer);
-        this.writer = new ShardWriter(config, store, shards, new KafkaConsumer<>(writerProperties(config)), relay, clockMicros);
+        this.writer = new ShardWriter(config, store, shards, new KafkaConsumer<>(writerProperties(config)), relay, clockMicros,
+                observer);
         this.writerThread = new Thread(writer, "jango-shard-writer");
         this.relayThread = new Thread(relay, "jango-outbox-relay");
         this.replyThread = new Thread(this::readReplies, "jango-replies");
@@ -98,18 +101,22 @@ public final class DistributedLedger implements Ledger {
      * Connects to the broker and the store (which must have been initialised: {@code jango init}),
      * checks the topics, and starts taking shards.
      */
-    public static DistributedLedger open(DistributedConfig config, ShardStore store) {
-        return open(config, store, () -> TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
+    public static DistributedLedger open(DistributedConfig config, ShardStore store, LedgerObserver observer) {
+        return open(config, store, () -> TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()), observer);
     }
 
-    /** As {@link #open(DistributedConfig, ShardStore)}, with the clock the shard writers stamp commands and expire holds by. */
-    public static DistributedLedger open(DistributedConfig config, ShardStore store, LongSupplier clockMicros) {
+    /**
+     * As {@link #open(DistributedConfig, ShardStore, LedgerObserver)}, with the clock the shard
+     * writers stamp commands and expire holds by.
+     */
+    public static DistributedLedger open(DistributedConfig config, ShardStore store, LongSupplier clockMicros,
+                                         LedgerObserver observer) {
         int count = store.shardCount();
         if (count == 0) {
             throw new IllegalStateException("the store has no shards yet: run `jango init --partitions N` first");
         }
         Topics.ensure(config, count, (short) 1);
-        DistributedLedger ledger = new DistributedLedger(config, store, count, clockMicros);
+        DistributedLedger ledger = new DistributedLedger(config, store, count, clockMicros, observer);
         ledger.replyThread.start();
         ledger.relayThread.start();
         ledger.writerThread.start();

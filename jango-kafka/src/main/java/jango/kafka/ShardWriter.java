@@ -10,6 +10,7 @@ import jango.engine.Leg;
 import jango.engine.Names;
 import jango.engine.Outcome;
 import jango.engine.Reason;
+import jango.engine.port.LedgerObserver;
 import jango.engine.port.ShardStore;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -81,6 +82,7 @@ final class ShardWriter implements Runnable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final OutboxRelay relay;
     private final LongSupplier clockMicros;
+    private final LedgerObserver observer;
     private final Map<Integer, Shard> owned = new TreeMap<>();
     /** Shard -> why it halted, for health and for refusing commands early; any thread may read. */
     final Map<Integer, String> halted = new ConcurrentHashMap<>();
@@ -90,13 +92,14 @@ final class ShardWriter implements Runnable {
     private long lastResumeCheck = System.nanoTime();
 
     ShardWriter(DistributedConfig config, ShardStore store, Shards shards, KafkaConsumer<String, byte[]> consumer,
-                OutboxRelay relay, LongSupplier clockMicros) {
+                OutboxRelay relay, LongSupplier clockMicros, LedgerObserver observer) {
         this.config = config;
         this.store = store;
         this.shards = shards;
         this.consumer = consumer;
         this.relay = relay;
         this.clockMicros = clockMicros;
+        this.observer = observer;
     }
 
     Set<Integer> loadedShards() {
@@ -326,6 +329,7 @@ final class ShardWriter implements Runnable {
             }
             nextOffset = record.offset() + 1;
         }
+        long started = System.nanoTime();
         Changes changes = new Changes();
         List<ShardStore.NewResult> results = new ArrayList<>();
         List<ShardStore.OutboxMessage> outbox = new ArrayList<>();
@@ -359,6 +363,7 @@ final class ShardWriter implements Runnable {
         if (commands.isEmpty() && changes.history.isEmpty() && changes.holds.isEmpty()) {
             return;
         }
+        long applied = System.nanoTime();
         try {
             store.commit(new ShardStore.ShardCommit(shard.id, shard.epoch, nextOffset, shard.engine.lastSeq(),
                     shard.engine.lastAtMicros(), changes.balances.values(), changes.holds.values(), results, changes.history, outbox));
@@ -368,12 +373,15 @@ final class ShardWriter implements Runnable {
             drop(shard.id, "fenced");
             return;
         } catch (RuntimeException e) {
+            observer.writeFailed(shard.id, e.toString());
             failed(shard, "committing offsets " + shard.nextOffset + ".." + (nextOffset - 1) + " failed: " + e.getMessage(), e);
             return;
         }
         shard.nextOffset = nextOffset;
         shard.failures = 0;
         relay.wake();
+        // "write" is the PostgreSQL transaction here, as it is the journal's fsync in embedded mode.
+        observer.batchWritten(shard.id, commands.size(), 0, System.nanoTime() - applied, applied - started);
     }
 
     private Outcome applyOne(Shard shard, Wire.CommandRecord record, Map<String, Engine.StoredResult> foreign,
