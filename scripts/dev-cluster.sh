@@ -287,8 +287,9 @@ Kafka:      $HOST:${kp:-$KAFKA_PORT}
 PostgreSQL: $(jdbc_url "${pp:-$PG_PORT}")
             (psql "postgresql://jango:jango@$HOST:${pp:-$PG_PORT}/jango")
 
-Distributed mode will take them as (not built yet):
-  ./jango serve --mode distributed --kafka $HOST:${kp:-$KAFKA_PORT} --postgres '$(jdbc_url "${pp:-$PG_PORT}")'
+Distributed mode (once: ./jango init ... --partitions N; then as many serves as you like):
+  ./jango init --kafka $HOST:${kp:-$KAFKA_PORT} --postgres 'jdbc:postgresql://$HOST:${pp:-$PG_PORT}/jango' --partitions 4
+  ./jango serve --mode distributed --kafka $HOST:${kp:-$KAFKA_PORT} --postgres 'jdbc:postgresql://$HOST:${pp:-$PG_PORT}/jango' --port 8080
 EOF
 }
 

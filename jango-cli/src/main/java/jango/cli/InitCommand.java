@@ -35,7 +35,7 @@ final class InitCommand implements Callable<Integer> {
             }
             DistributedConfig config = distributed.distributedConfig();
             Topics.ensure(config, shards, replication);
-            System.out.println("jango init: " + shards + " shards; topics " + config.commandsTopic() + " and " + config.eventsTopic()
+            System.out.println("jango init: " + shards + (shards == 1 ? " shard" : " shards") + "; topics " + config.commandsTopic() + " and " + config.eventsTopic()
                     + " on " + config.bootstrap() + "; schema in " + distributed.postgres());
             return 0;
         } catch (RuntimeException e) {
