@@ -230,7 +230,7 @@ public final class DistributedLedger implements Ledger {
                 break;
             } catch (KafkaException | IllegalArgumentException e) {
                 log.warn("event=replies_failed instance={} error=\"{}\"", config.instanceId(), e.toString());
-                sleep(config.firstBackoff().toMillis());
+                Pause.millis(config.firstBackoff().toMillis());
             }
         }
     }
@@ -347,14 +347,6 @@ public final class DistributedLedger implements Ledger {
     private static void join(Thread thread) {
         try {
             thread.join(TimeUnit.SECONDS.toMillis(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -75,7 +75,7 @@ final class OutboxRelay implements Runnable {
                 } catch (RuntimeException e) {
                     log.warn("event=outbox_publish_failed instance={} shard={} error=\"{}\" (the rows stay and are sent again)",
                             config.instanceId(), shard, e.toString());
-                    sleep(config.firstBackoff().toMillis());
+                    Pause.millis(config.firstBackoff().toMillis());
                 }
             }
         }
@@ -111,13 +111,5 @@ final class OutboxRelay implements Runnable {
             throw failure;
         }
         return rows.size();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -123,7 +123,7 @@ final class ShardWriter implements Runnable {
                     break;
                 } catch (KafkaException e) {
                     log.warn("event=poll_failed instance={} error=\"{}\"", config.instanceId(), e.toString());
-                    sleep(config.firstBackoff().toMillis());
+                    Pause.millis(config.firstBackoff().toMillis());
                     continue;
                 }
                 Set<Integer> done = new HashSet<>();
@@ -477,13 +477,5 @@ final class ShardWriter implements Runnable {
             }
         }
         return ids;
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
