@@ -237,6 +237,15 @@ class DistributedClusterTest {
         verify(load, users, instances.get("a").url());
         assertThat(load.acks.values().stream().filter(a -> a.applied() && a.body().contains("transfer")).count())
                 .as("cross-shard transfers applied").isGreaterThan(200);
+        // Debits on two shards cannot be all-or-nothing yet: refused at the edge, naming the leg, recording nothing.
+        String alice = users.get(0);
+        String bob = users.stream().filter(u -> map.of(u) != map.of(alice)).findFirst().orElseThrow();
+        HttpResponse<String> refused = ClusterLoad.post(instances.get("b").url() + "/v1/commands", "{\"id\":\"x-two-debits\",\"type\":\"transfer\","
+                + "\"legs\":[{\"from\":\"" + alice + "\",\"to\":\"" + bob + "\",\"asset\":\"BTC\",\"amount\":\"1\"},"
+                + "{\"from\":\"" + bob + "\",\"to\":\"" + alice + "\",\"asset\":\"BTC\",\"amount\":\"1\"}]}");
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+        assertThat(refused.body()).contains("legs[1].from: " + bob + " is on shard " + map.of(bob));
+        assertThat(ClusterLoad.get(instances.get("a").url() + "/v1/commands/x-two-debits").statusCode()).isEqualTo(404);
     }
 
     @Test

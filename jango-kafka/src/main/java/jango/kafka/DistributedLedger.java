@@ -192,16 +192,22 @@ public final class DistributedLedger implements Ledger {
         CompletableFuture<Outcome> answer = new CompletableFuture<>();
         pending.put(correlation, answer);
         int target = shard;
-        producer.send(new ProducerRecord<>(config.commandsTopic(), shard, owner, Wire.command(config.instanceId(), correlation, command)),
-                (metadata, error) -> {
-                    if (error != null) {
-                        CompletableFuture<Outcome> waiting = pending.remove(correlation);
-                        if (waiting != null) {
-                            waiting.completeExceptionally(new LedgerUnavailableException(Code.UNAVAILABLE,
-                                    "the broker did not take the command (it may still be applied; retry with the same id): " + error, 1));
+        try {
+            producer.send(new ProducerRecord<>(config.commandsTopic(), shard, owner, Wire.command(config.instanceId(), correlation, command)),
+                    (metadata, error) -> {
+                        if (error != null) {
+                            CompletableFuture<Outcome> waiting = pending.remove(correlation);
+                            if (waiting != null) {
+                                waiting.completeExceptionally(new LedgerUnavailableException(Code.UNAVAILABLE,
+                                        "the broker did not take the command (it may still be applied; retry with the same id): " + error, 1));
+                            }
                         }
-                    }
-                });
+                    });
+        } catch (KafkaException e) {
+            // No broker metadata within max.block.ms, or the producer is closing: nothing was sent.
+            pending.remove(correlation);
+            throw new LedgerUnavailableException(Code.UNAVAILABLE, "the broker is unavailable: " + e.getMessage(), 1);
+        }
         return answer.orTimeout(config.answerTimeout().toMillis(), TimeUnit.MILLISECONDS).exceptionally(error -> {
             pending.remove(correlation);
             Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
@@ -364,6 +370,8 @@ public final class DistributedLedger implements Ledger {
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        // A request never waits on a missing broker longer than it would wait for its answer.
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, config.answerTimeout().toMillis());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return p;

@@ -1,0 +1,89 @@
+package jango.kafka;
+
+import jango.engine.Command;
+import jango.engine.Decimal;
+import jango.engine.Leg;
+import jango.engine.Names;
+import jango.engine.Outcome;
+import jango.engine.Reason;
+import jango.engine.Result;
+import jango.engine.Status;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ShardsTest {
+    private final Shards shards = new Shards(4);
+
+    @Test
+    void theShardIsThePartitionKafkaWouldPickForTheOwnerKey() {
+        for (int i = 0; i < 1_000; i++) {
+            String owner = "user-" + i;
+            assertThat(shards.of(owner)).isEqualTo(BuiltInPartitioner.partitionForKey(owner.getBytes(StandardCharsets.UTF_8), 4));
+        }
+    }
+
+    @Test
+    void aTransferIsKeyedByTheFirstUserItDebits() {
+        assertThat(Shards.keyOwner(transfer(leg("@fees", "bob"), leg("alice", "carol")))).isEqualTo("alice");
+        assertThat(Shards.keyOwner(transfer(leg("@fees", "bob")))).isEqualTo("bob");
+        assertThat(Shards.keyOwner(new Command.Release("r1", "h1", null))).isNull();
+    }
+
+    @Test
+    void creditsMayGoToAnyShardButDebitsOnlyToOne() {
+        List<String> onOther = new ArrayList<>();
+        String alice = "alice";
+        for (int i = 0; onOther.size() < 1; i++) {
+            if (shards.of("u" + i) != shards.of(alice)) {
+                onOther.add("u" + i);
+            }
+        }
+        String bob = onOther.getFirst();
+        assertThat(shards.placementError(transfer(leg(alice, bob)), "")).isNull();
+        assertThat(shards.placementError(transfer(leg(alice, bob), leg(bob, alice)), "commands[2]."))
+                .startsWith("commands[2].legs[1].from: " + bob + " is on shard " + shards.of(bob));
+        assertThat(shards.placementError(transfer(leg(alice, Names.CLEARING)), ""))
+                .startsWith("legs[0].to: @clearing is reserved");
+        assertThat(shards.placementError(new Command.Deposit("d", bob, "BTC", Decimal.parse("1", false)), "")).isNull();
+    }
+
+    @Test
+    void clearingCreditIdsCannotBeClientIds() {
+        String credit = Names.clearingCreditId("c-1", 3);
+        assertThat(Names.isClearingCreditId(credit)).isTrue();
+        assertThat(Names.ID.matches(credit)).isFalse();
+        assertThat(new Command.Transfer(credit, List.of(leg(Names.CLEARING, "bob"))).id()).isEqualTo(credit);
+        assertThatThrownBy(() -> new Command.Transfer("#c-1#x", List.of(leg("a", "b")))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Command.Transfer("#c-1", List.of(leg("a", "b")))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void recordsRoundTrip() {
+        Command command = transfer(leg("alice", "bob"));
+        Wire.CommandRecord record = Wire.readCommand(Wire.command("a", 42, command));
+        assertThat(record.replyTo()).isEqualTo("a");
+        assertThat(record.correlation()).isEqualTo(42);
+        assertThat(record.command()).isEqualTo(command);
+        Result result = new Result("t", Status.REJECTED, Reason.INSUFFICIENT_FUNDS, "no", 7, 9, List.of());
+        byte[] event = Wire.event("b", 43, new Outcome(Outcome.Kind.NEW, result, null, -1));
+        assertThat(Wire.replyTo(event)).isEqualTo("b");
+        Wire.Event read = Wire.readEvent(event);
+        assertThat(read.correlation()).isEqualTo(43);
+        assertThat(read.outcome().result()).isEqualTo(result);
+    }
+
+    private static Leg leg(String from, String to) {
+        return new Leg(from, to, "BTC", Decimal.parse("1", false), null);
+    }
+
+    private static Command.Transfer transfer(Leg... legs) {
+        return new Command.Transfer("t", List.of(legs));
+    }
+}
