@@ -319,14 +319,13 @@ class DistributedClusterTest {
         List<String> users = users("p", 24);
         ClusterLoad load = new ClusterLoad(urls("a", "b"));
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread clients = ClusterLoad.background("load", () -> load.run("p", users, 4, 250, 5), failure);
+        Thread clients = ClusterLoad.background("load", () -> load.run("p", users, 4, 400, 5), failure);
         TestWait.until("some load", 60_000, () -> load.acks.size() > 150);
         postgres.stop();
         String a = instances.get("a").url();
         String b = instances.get("b").url();
-        // Retries are bounded (about 3 s): then a shard with work halts and says why, instead of skipping
-        // anything. (A shard with nothing to apply has nothing to fail: no command reaches the log while
-        // the database is down, because every POST first looks its id up there and answers 503.)
+        // Commands still reach the log while the database is down; the shards cannot commit them. Their
+        // retries are bounded (about 3 s): then they halt and say why, instead of skipping anything.
         try {
             TestWait.until("a shard to halt", 60_000, () -> ClusterLoad.get(a + "/health").body().contains("retries spent")
                     || ClusterLoad.get(b + "/health").body().contains("retries spent"));

@@ -168,7 +168,14 @@ public final class JangoServer implements AutoCloseable {
         return withBody(ctx, req, body -> {
             Command command = CommandParser.parse(parse(body), "");
             requirePlaceable(command, "");
-            Result stored = ledger.result(command.id());
+            Result stored;
+            try {
+                stored = ledger.result(command.id());
+            } catch (LedgerUnavailableException e) {
+                // The lookup is only a shortcut for retries: the log still answers a replay, so a
+                // store that cannot be read (distributed mode, database down) must not refuse the command.
+                stored = null;
+            }
             if (stored != null) {
                 // Answered from the store without touching the log: retries are cheap.
                 return ledger.sameBody(command.id(), command) ? replayed(stored) : idConflict(command.id());
