@@ -66,6 +66,13 @@ public final class Engine {
 
     /** A stored result and the canonical encoding of the command that made it (for ID_CONFLICT). */
     public record StoredResult(byte[] fingerprint, Result result) {
+        /** The answer to a command whose id already has this result: a replay if the body is the same, else a conflict. */
+        public Outcome answer(String commandId, byte[] commandFingerprint) {
+            if (Arrays.equals(fingerprint, commandFingerprint)) {
+                return Outcome.of(Outcome.Kind.REPLAYED, result);
+            }
+            return new Outcome(Outcome.Kind.ID_CONFLICT, result, "command id " + commandId + " was already used with another body", -1);
+        }
     }
 
     /** What one command touched, and how it was before, so a failed multi-leg can be undone. */
@@ -147,11 +154,7 @@ public final class Engine {
         byte[] fingerprint = encoded != null ? encoded : CommandCodec.encode(command);
         StoredResult prior = results.get(command.id());
         if (prior != null) {
-            if (Arrays.equals(prior.fingerprint(), fingerprint)) {
-                return Outcome.of(Outcome.Kind.REPLAYED, prior.result());
-            }
-            return new Outcome(Outcome.Kind.ID_CONFLICT, prior.result(),
-                    "command id " + command.id() + " was already used with another body", -1);
+            return prior.answer(command.id(), fingerprint);
         }
         Result result = execute(seq, atMicros, command, listener);
         results.put(command.id(), new StoredResult(fingerprint, result));
@@ -170,9 +173,7 @@ public final class Engine {
         byte[] fingerprint = encoded != null ? encoded : CommandCodec.encode(command);
         StoredResult prior = results.get(command.id());
         if (prior != null) {
-            return Arrays.equals(prior.fingerprint(), fingerprint) ? Outcome.of(Outcome.Kind.REPLAYED, prior.result())
-                    : new Outcome(Outcome.Kind.ID_CONFLICT, prior.result(),
-                    "command id " + command.id() + " was already used with another body", -1);
+            return prior.answer(command.id(), fingerprint);
         }
         lastSeq = seq;
         lastAtMicros = atMicros;

@@ -24,7 +24,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -390,10 +389,7 @@ final class ShardWriter implements Runnable {
         Engine engine = shard.engine;
         Engine.StoredResult elsewhere = foreign.get(command.id());
         if (elsewhere != null) {
-            return Arrays.equals(elsewhere.fingerprint(), record.encoded())
-                    ? new Outcome(Outcome.Kind.REPLAYED, elsewhere.result(), null, -1)
-                    : new Outcome(Outcome.Kind.ID_CONFLICT, elsewhere.result(),
-                    "command id " + command.id() + " was already used with another body", -1);
+            return elsewhere.answer(command.id(), record.encoded());
         }
         long seq = engine.lastSeq() + 1;
         long at = Math.max(clockMicros.getAsLong(), engine.lastAtMicros());
