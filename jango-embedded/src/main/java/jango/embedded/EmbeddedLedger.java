@@ -87,6 +87,7 @@ public final class EmbeddedLedger implements Ledger {
     private final Map<String, ConcurrentSkipListMap<String, BalanceView>> balances = new ConcurrentHashMap<>();
     private final Map<String, HoldView> holds = new ConcurrentHashMap<>();
 
+    private final java.util.List<jango.engine.port.ChangeSubscriber> subscribers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final BlockingQueue<Work> queue = new LinkedBlockingQueue<>();
     private final AtomicInteger pendingCommands = new AtomicInteger();
     private final BlockingQueue<IndexChunk> projectorQueue = new ArrayBlockingQueue<>(PROJECTOR_QUEUE_CHUNKS);
@@ -227,6 +228,12 @@ public final class EmbeddedLedger implements Ledger {
     public HistoryPage history(String owner, String asset, int limit, String cursor) {
         awaitIndexed(appliedSeq, config.historyWaitMs());
         return index.page(owner, asset, limit, cursor);
+    }
+
+    @Override
+    public AutoCloseable subscribe(jango.engine.port.ChangeSubscriber subscriber) {
+        subscribers.add(subscriber);
+        return () -> subscribers.remove(subscriber);
     }
 
     @Override
@@ -524,12 +531,28 @@ public final class EmbeddedLedger implements Ledger {
                 synchronized (indexProgress) {
                     indexProgress.notifyAll();
                 }
+                publishToSubscribers(merged);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException | RuntimeException e) {
             halt("history index write failed: " + e);
             log.error("event=history_failed", e);
+        }
+    }
+
+    /** After the index write, so a subscriber that resumes from history misses nothing. */
+    private void publishToSubscribers(List<BalanceChange> merged) {
+        if (subscribers.isEmpty() || merged.isEmpty()) {
+            return;
+        }
+        List<BalanceChange> published = List.copyOf(merged);
+        for (jango.engine.port.ChangeSubscriber subscriber : subscribers) {
+            try {
+                subscriber.changes(published);
+            } catch (RuntimeException e) {
+                log.warn("event=subscriber_failed error=\"{}\"", e.toString());
+            }
         }
     }
 

@@ -70,10 +70,21 @@ public final class JangoServer implements AutoCloseable {
     private final Server server;
 
     public JangoServer(Ledger ledger, JangoMetrics metrics, String host, int port) {
+        this(ledger, metrics, host, port, List.of());
+    }
+
+    /**
+     * @param extensions add routes of their own (modules on top of the ledger: banking, channel
+     *                   streams...) to the same server and port
+     */
+    public JangoServer(Ledger ledger, JangoMetrics metrics, String host, int port,
+                       List<java.util.function.Consumer<com.linecorp.armeria.server.ServerBuilder>> extensions) {
         this.ledger = ledger;
         this.render = new Render(ledger.assets());
         this.metrics = metrics;
-        this.server = Server.builder()
+        com.linecorp.armeria.server.ServerBuilder builder = Server.builder();
+        extensions.forEach(extension -> extension.accept(builder));
+        this.server = builder
                 .http(new InetSocketAddress(host, port))
                 .maxRequestLength(MAX_BODY_BYTES)
                 .meterRegistry(metrics.registry())

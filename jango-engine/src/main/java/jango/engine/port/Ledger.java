@@ -69,6 +69,16 @@ public interface Ledger extends AutoCloseable {
         throw new UnsupportedOperationException("this mode resumes a halted shard by a restart");
     }
 
+    /**
+     * Follows every balance change applied from now on (see {@link ChangeSubscriber}); closing the
+     * returned handle stops it.
+     *
+     * @throws UnsupportedOperationException where the mode does not publish changes in process
+     */
+    default AutoCloseable subscribe(ChangeSubscriber subscriber) {
+        throw new UnsupportedOperationException("this mode does not publish balance changes in process");
+    }
+
     @Override
     void close();
 }
