@@ -49,7 +49,7 @@ class ExchangeDayTest {
         assertThat(types.keySet()).containsExactlyInAnyOrder("deposit", "withdraw", "hold", "transfer", "release");
         assertThat((double) applied / total).isGreaterThan(0.95);
         assertThat(rejections).containsKey(Reason.INSUFFICIENT_FUNDS);
-        assertThat(engine.balance("@fees", ExchangeDay.QUOTE).available().signum()).isPositive();
+        assertThat(engine.view().balance("@fees", ExchangeDay.QUOTE).available().signum()).isPositive();
     }
 
     @Test

@@ -25,6 +25,12 @@ import org.slf4j.LoggerFactory;
 final class ServeCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
+    /**
+     * SIGTERM stops within this bound: a clean stop writes what was admitted and a snapshot; if that
+     * hangs (a stuck disk), the process exits anyway, which loses nothing acknowledged.
+     */
+    static final int STOP_LIMIT_SECONDS = 60;
+
     @Option(names = "--data-dir", defaultValue = "./data", description = "where the journal, snapshots and history live (default: ${DEFAULT-VALUE})")
     Path dataDir;
 
@@ -39,6 +45,20 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     DistributedOptions distributed;
+
+    private static void haltIfNotStoppedWithin(int seconds) {
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(seconds * 1000L);
+            } catch (InterruptedException e) {
+                return;
+            }
+            log.error("event=stop_timeout seconds={} (halting: everything acknowledged is in the log)", seconds);
+            Runtime.getRuntime().halt(1);
+        }, "jango-stop-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -94,6 +114,7 @@ final class ServeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("event=stopping");
+            haltIfNotStoppedWithin(STOP_LIMIT_SECONDS);
             server.close();
             ledger.close();
             stopped.countDown();

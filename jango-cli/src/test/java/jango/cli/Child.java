@@ -36,9 +36,14 @@ final class Child {
     }
 
     static List<String> javaCommand(String... args) {
+        return javaCommand(List.of(), args);
+    }
+
+    static List<String> javaCommand(List<String> jvmFlags, String... args) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-Xmx1g");
+        command.addAll(jvmFlags);
         command.add("--enable-native-access=ALL-UNNAMED");
         if (Runtime.version().feature() >= 24) {
             command.add("--sun-misc-unsafe-memory-access=allow");
@@ -61,7 +66,12 @@ final class Child {
 
     /** Starts {@code jango ARGS} (a serve) and waits for its "listening" line; see {@link #serve}. */
     static Child start(Path log, String... args) throws IOException {
-        Process process = new ProcessBuilder(javaCommand(args)).redirectErrorStream(true).start();
+        return start(log, List.of(), args);
+    }
+
+    /** As {@link #start(Path, String...)}, with flags for the child JVM (system properties). */
+    static Child start(Path log, List<String> jvmFlags, String... args) throws IOException {
+        Process process = new ProcessBuilder(javaCommand(jvmFlags, args)).redirectErrorStream(true).start();
         CompletableFuture<String> listening = new CompletableFuture<>();
         Thread drain = new Thread(() -> {
             try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));

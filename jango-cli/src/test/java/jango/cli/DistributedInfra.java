@@ -65,6 +65,15 @@ final class DistributedInfra {
         return server;
     }
 
+    /** Another handle on the store of the server made under {@code name}. */
+    static synchronized ShardStore store(String name) {
+        return PgShardStore.open(databases.get(name));
+    }
+
+    static synchronized String bootstrap() {
+        return kafka.bootstrap();
+    }
+
     static TestServer server(String name, int shards) throws IOException {
         return server(name, shards, () -> java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
     }

@@ -8,9 +8,10 @@ import org.junit.jupiter.api.Test;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 /**
- * Dependencies point down only (shared/ARCHITECTURE.md): engine <- embedded | kafka | postgres,
- * server <- bench <- cli. The server reaches a backend only through the engine's port, never an
- * adapter directly, and the adapters know each other only through the port (ShardStore).
+ * Dependencies point down only (shared/ARCHITECTURE.md): engine <- writer <- embedded | kafka,
+ * engine <- postgres, server <- bench <- cli. The writer loop knows the engine and its ports only.
+ * The server reaches a backend only through the engine's port, never an adapter directly, and the
+ * adapters know each other only through the port (ShardStore).
  */
 class LayeringTest {
     private static final JavaClasses JANGO = new ClassFileImporter()
@@ -23,7 +24,15 @@ class LayeringTest {
     void engineDependsOnNoOtherModule() {
         noClasses().that().resideInAPackage("jango.engine..")
                 .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.server..", "jango.bench..", "jango.cli..",
-                        "jango.kafka..", "jango.postgres..")
+                        "jango.kafka..", "jango.postgres..", "jango.writer..")
+                .check(JANGO);
+    }
+
+    @Test
+    void writerLoopKnowsOnlyTheEngine() {
+        noClasses().that().resideInAPackage("jango.writer..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.postgres..",
+                        "jango.server..", "jango.bench..", "jango.cli..", "com.linecorp..", "org.apache.kafka..", "org.rocksdb..")
                 .check(JANGO);
     }
 
@@ -39,7 +48,7 @@ class LayeringTest {
     void postgresAdapterKnowsOnlyTheEngine() {
         noClasses().that().resideInAPackage("jango.postgres..")
                 .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.server..",
-                        "jango.bench..", "jango.cli..", "com.linecorp..", "org.apache.kafka..")
+                        "jango.bench..", "jango.cli..", "jango.writer..", "com.linecorp..", "org.apache.kafka..")
                 .check(JANGO);
     }
 

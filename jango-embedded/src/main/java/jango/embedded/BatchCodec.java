@@ -5,12 +5,22 @@ import jango.engine.ByteWriter;
 import jango.engine.Command;
 import jango.engine.CommandCodec;
 
-import java.util.ArrayList;
 import java.util.List;
 
-/** The payload of one journal record: the sequencer's timestamp and the batch's commands in order. */
+/**
+ * The payload of one journal record: the sequencer's timestamp and the batch's commands in order.
+ * Each command's bytes in the payload are exactly its canonical encoding, which is also its
+ * idempotency fingerprint: the writer and the replay hand the engine slices of the payload instead
+ * of encoding every command again.
+ */
 final class BatchCodec {
-    record Batch(long atMicros, List<Command> commands) {
+    static final int FIRST_COMMAND_OFFSET = Long.BYTES + Integer.BYTES;
+
+    /** A decoded record: the time, the commands, and where each command's bytes end in the payload. */
+    record Batch(long atMicros, Command[] commands, int[] ends, int firstCommandAt) {
+        int start(int i) {
+            return i == 0 ? firstCommandAt : ends[i - 1];
+        }
     }
 
     private BatchCodec() {
@@ -18,8 +28,7 @@ final class BatchCodec {
 
     /**
      * Encodes the batch; {@code ends[i]} receives where command {@code i}'s bytes end (they start
-     * where the previous one's end, the first at {@link #FIRST_COMMAND_OFFSET}). Those bytes are
-     * the command's fingerprint, so the writer slices them instead of encoding again.
+     * where the previous one's end, the first at {@link #FIRST_COMMAND_OFFSET}).
      */
     static void encode(long atMicros, List<Command> commands, ByteWriter out, int[] ends) {
         out.writeLong(atMicros);
@@ -30,8 +39,6 @@ final class BatchCodec {
         }
     }
 
-    static final int FIRST_COMMAND_OFFSET = Long.BYTES + Integer.BYTES;
-
     /** @throws IllegalArgumentException when the payload is not a batch of {@code expectedCount} commands */
     static Batch decode(byte[] payload, int offset, int length, int expectedCount) {
         ByteReader in = new ByteReader(payload, offset, length);
@@ -40,13 +47,15 @@ final class BatchCodec {
         if (count != expectedCount) {
             throw new IllegalArgumentException("batch holds " + count + " commands, record header says " + expectedCount);
         }
-        List<Command> commands = new ArrayList<>(count);
+        Command[] commands = new Command[count];
+        int[] ends = new int[count];
         for (int i = 0; i < count; i++) {
-            commands.add(CommandCodec.decode(in));
+            commands[i] = CommandCodec.decode(in);
+            ends[i] = offset + length - in.remaining();
         }
         if (in.remaining() != 0) {
             throw new IllegalArgumentException(in.remaining() + " bytes after the last command");
         }
-        return new Batch(atMicros, commands);
+        return new Batch(atMicros, commands, ends, offset + FIRST_COMMAND_OFFSET);
     }
 }

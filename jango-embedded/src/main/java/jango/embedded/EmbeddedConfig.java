@@ -12,21 +12,25 @@ import java.util.function.LongSupplier;
  * Settings of the embedded ledger, built once and passed in. Every limit is explicit: an
  * unbounded queue or wait is a bug.
  *
- * @param dataDir            journal/, snapshots/ and history/ live here
+ * @param dataDir            journal/, snapshots/ and index/ live here
  * @param maxBatchCommands   most commands the writer drains into one journal record (one fsync)
  * @param maxPendingCommands commands admitted but not yet written; past it callers get 503 UNAVAILABLE
- * @param snapshotEveryCommands a snapshot after this many log entries since the last one
+ * @param snapshotEveryCommands a snapshot after this many log entries since the last one (a restart replays at most about this many)
  * @param writeRetries       attempts to write a batch after the first failure, then the shard halts
  * @param retryBackoffMs     first backoff between attempts, doubled each time
- * @param historyWaitMs      how long a history query waits for the index to catch up
+ * @param historyWaitMs      how long a read waits for the index to catch up (history, closed holds, results)
  * @param clockMicros        the sequencer's clock (epoch microseconds); the engine never reads a clock
  * @param opener             opens journal files; tests pass one that fails to prove the halt path
+ * @param idFilterBytes      the engine's id filter, fixed for the life of the data directory (a power of two)
+ * @param stallMs            a writer with work waiting and no progress for this long reports itself stalled
  */
 public record EmbeddedConfig(Path dataDir, int maxBatchCommands, int maxPendingCommands, long snapshotEveryCommands,
                              long segmentBytes, int writeRetries, long retryBackoffMs, long historyWaitMs,
-                             LongSupplier clockMicros, ChannelOpener opener) {
+                             LongSupplier clockMicros, ChannelOpener opener, int idFilterBytes, long stallMs) {
 
     public static final int DEFAULT_MAX_BATCH_COMMANDS = 20_000;
+    /** 64 MiB: about 1% false positives up to 50 million ids, 8% at 100 million (each costs one index lookup). */
+    public static final int DEFAULT_ID_FILTER_BYTES = 64 << 20;
 
     public EmbeddedConfig {
         check(maxBatchCommands >= 10_000, "maxBatchCommands", maxBatchCommands, ">= 10000 (one API batch must fit)");
@@ -36,26 +40,39 @@ public record EmbeddedConfig(Path dataDir, int maxBatchCommands, int maxPendingC
         check(writeRetries >= 0 && writeRetries <= 10, "writeRetries", writeRetries, "0..10");
         check(retryBackoffMs >= 0 && retryBackoffMs <= 10_000, "retryBackoffMs", retryBackoffMs, "0..10000");
         check(historyWaitMs > 0, "historyWaitMs", historyWaitMs, "> 0");
+        check(idFilterBytes >= 1 << 10 && Integer.bitCount(idFilterBytes) == 1, "idFilterBytes", idFilterBytes,
+                "a power of two >= 1024");
+        check(stallMs >= 100, "stallMs", stallMs, ">= 100");
     }
 
     public static EmbeddedConfig defaults(Path dataDir) {
-        return new EmbeddedConfig(dataDir, DEFAULT_MAX_BATCH_COMMANDS, 200_000, 1_000_000, 256L << 20, 3, 50, 5_000,
-                EmbeddedConfig::systemMicros, EmbeddedConfig::openForAppend);
+        return new EmbeddedConfig(dataDir, DEFAULT_MAX_BATCH_COMMANDS, 200_000, 2_000_000, 256L << 20, 3, 50, 5_000,
+                EmbeddedConfig::systemMicros, EmbeddedConfig::openForAppend, DEFAULT_ID_FILTER_BYTES, 5_000);
     }
 
     public EmbeddedConfig withOpener(ChannelOpener newOpener) {
         return new EmbeddedConfig(dataDir, maxBatchCommands, maxPendingCommands, snapshotEveryCommands, segmentBytes,
-                writeRetries, retryBackoffMs, historyWaitMs, clockMicros, newOpener);
+                writeRetries, retryBackoffMs, historyWaitMs, clockMicros, newOpener, idFilterBytes, stallMs);
     }
 
     public EmbeddedConfig withSnapshotEveryCommands(long every) {
         return new EmbeddedConfig(dataDir, maxBatchCommands, maxPendingCommands, every, segmentBytes,
-                writeRetries, retryBackoffMs, historyWaitMs, clockMicros, opener);
+                writeRetries, retryBackoffMs, historyWaitMs, clockMicros, opener, idFilterBytes, stallMs);
     }
 
     public EmbeddedConfig withClock(LongSupplier clock) {
         return new EmbeddedConfig(dataDir, maxBatchCommands, maxPendingCommands, snapshotEveryCommands, segmentBytes,
-                writeRetries, retryBackoffMs, historyWaitMs, clock, opener);
+                writeRetries, retryBackoffMs, historyWaitMs, clock, opener, idFilterBytes, stallMs);
+    }
+
+    public EmbeddedConfig withIdFilterBytes(int bytes) {
+        return new EmbeddedConfig(dataDir, maxBatchCommands, maxPendingCommands, snapshotEveryCommands, segmentBytes,
+                writeRetries, retryBackoffMs, historyWaitMs, clockMicros, opener, bytes, stallMs);
+    }
+
+    public EmbeddedConfig withStallMs(long ms) {
+        return new EmbeddedConfig(dataDir, maxBatchCommands, maxPendingCommands, snapshotEveryCommands, segmentBytes,
+                writeRetries, retryBackoffMs, historyWaitMs, clockMicros, opener, idFilterBytes, ms);
     }
 
     static long systemMicros() {

@@ -1,24 +1,25 @@
 package jango.embedded;
 
-import jango.embedded.history.HistoryIndex;
+import jango.embedded.index.LedgerIndex;
 import jango.embedded.journal.Journal;
+import jango.engine.Applied;
 import jango.engine.BalanceChange;
-import jango.engine.Command;
 import jango.engine.Engine;
-import jango.engine.EngineListener;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Start-up: the newest snapshot that the journal and the history index both reach, then the
- * journal after it. The history index is a projection that may lag (it is written after the
- * answer); entries it misses are fed again from the replay. A snapshot newer than the index is
- * passed over, so the index never needs events from before the replay starts.
+ * Start-up: the newest snapshot that the journal and the index both reach, then the journal after
+ * it. The index is a projection that may lag (it is written after the answer); what it misses is
+ * fed to it again from the replay. A snapshot newer than the index is passed over, so the index
+ * never needs entries from before the replay starts. Snapshots hold accounts, open holds and the id
+ * filter, not results, so they stay small and a restart replays at most one snapshot interval.
  */
 final class Recovery {
     private static final Logger log = LoggerFactory.getLogger(Recovery.class);
@@ -27,23 +28,48 @@ final class Recovery {
     private Recovery() {
     }
 
-    static Engine recover(Journal journal, HistoryIndex index, Snapshots snapshots) throws IOException {
-        return recover(journal, index, index.indexedSeq(), snapshots, "recovered");
-    }
-
-    /** A second engine in the same state, for the snapshotter; it feeds no index. */
-    static Engine shadow(Journal journal, Snapshots snapshots) throws IOException {
-        return recover(journal, null, Long.MAX_VALUE, snapshots, "shadow_recovered");
-    }
-
-    private static Engine recover(Journal journal, HistoryIndex index, long indexed, Snapshots snapshots, String event)
+    /**
+     * The engine at the journal's end, storing into {@code archive}, with the index caught up.
+     *
+     * @param idFilterBytes the id filter of an engine started without a snapshot
+     */
+    static Engine recover(Journal journal, LedgerIndex index, Snapshots snapshots, EmbeddedArchive archive, int idFilterBytes)
             throws IOException {
         long journalEnd = journal.nextSeq() - 1;
-        if (index != null && indexed > journalEnd) {
-            throw new IOException("history index is at seq " + indexed + " but the journal ends at " + journalEnd
+        long indexed = index.indexedSeq();
+        if (indexed > journalEnd) {
+            throw new IOException("the index is at seq " + indexed + " but the journal ends at " + journalEnd
                     + ": the journal lost acknowledged records, or the index belongs to another data directory");
         }
-        Engine engine = null;
+        Engine engine = newestUsableSnapshot(journal, snapshots, archive, journalEnd, indexed);
+        if (engine == null) {
+            if (journal.firstSeq() > 1) {
+                throw new IOException("no usable snapshot and the journal starts at seq " + journal.firstSeq());
+            }
+            engine = new Engine(idFilterBytes, archive);
+        }
+        long started = System.nanoTime();
+        long fromSeq = engine.lastSeq() + 1;
+        Replay replay = new Replay(engine, archive, index::append, true);
+        Engine replaying = engine;
+        long[] nextProgressNanos = {started + PROGRESS_EVERY_NANOS};
+        journal.replay(fromSeq, (firstSeq, count, payload, offset, length) -> {
+            replay.record(firstSeq, count, payload, offset, length);
+            archive.evict(index.indexedSeq());
+            if (System.nanoTime() > nextProgressNanos[0]) {
+                nextProgressNanos[0] = System.nanoTime() + PROGRESS_EVERY_NANOS;
+                log.info("event=replay_progress seq={} of={}", replaying.lastSeq(), journalEnd);
+            }
+        });
+        engine.checkInvariants();
+        log.info("event=recovered seq={} snapshot_seq={} replayed={} indexed_before={} accounts={} open_holds={} millis={}",
+                engine.lastSeq(), fromSeq - 1, engine.lastSeq() - fromSeq + 1, indexed,
+                engine.view().accountCount(), engine.view().openHoldCount(), (System.nanoTime() - started) / 1_000_000);
+        return engine;
+    }
+
+    private static Engine newestUsableSnapshot(Journal journal, Snapshots snapshots, EmbeddedArchive archive, long journalEnd,
+                                               long indexed) throws IOException {
         for (long seq : snapshots.seqs()) {
             if (seq > journalEnd) {
                 throw new IOException("snapshot at seq " + seq + " is past the journal's end " + journalEnd
@@ -53,54 +79,35 @@ final class Recovery {
                 continue;
             }
             try {
-                engine = snapshots.load(seq);
-                break;
+                return snapshots.load(seq, archive);
             } catch (IOException | RuntimeException e) {
                 log.warn("event=snapshot_unusable seq={} error=\"{}\"", seq, e.toString());
             }
         }
-        if (engine == null) {
-            if (journal.firstSeq() > 1) {
-                throw new IOException("no usable snapshot and the journal starts at seq " + journal.firstSeq());
-            }
-            engine = new Engine();
-        }
-        long started = System.nanoTime();
-        long fromSeq = engine.lastSeq() + 1;
-        Replay replay = new Replay(engine, index, indexed);
-        Engine replaying = engine;
-        long[] nextProgressNanos = {started + PROGRESS_EVERY_NANOS};
-        journal.replay(fromSeq, (firstSeq, count, payload, offset, length) -> {
-            replay.record(firstSeq, count, payload, offset, length);
-            if (System.nanoTime() > nextProgressNanos[0]) {
-                nextProgressNanos[0] = System.nanoTime() + PROGRESS_EVERY_NANOS;
-                log.info("event=replay_progress seq={} of={}", replaying.lastSeq(), journalEnd);
-            }
-        });
-        engine.checkInvariants();
-        log.info("event={} seq={} snapshot_seq={} replayed={} indexed_seq={} millis={}", event,
-                engine.lastSeq(), fromSeq - 1, engine.lastSeq() - fromSeq + 1, index == null ? "-" : index.indexedSeq(),
-                (System.nanoTime() - started) / 1_000_000);
-        return engine;
+        return null;
     }
 
-    /** Applies journal records to an engine, feeding the index what it has not stored yet. */
-    static class Replay {
-        private final Engine engine;
-        private final HistoryIndex index;
-        private final long indexedBefore;
-        private final List<BalanceChange> changes = new ArrayList<>();
-        private final EngineListener collect = new EngineListener() {
-            @Override
-            public void balanceChanged(BalanceChange change) {
-                changes.add(change);
-            }
-        };
+    /** What a replay does with each record's chunk (the index takes it; an audit may drop history). */
+    interface ChunkSink {
+        void accept(LedgerIndex.Chunk chunk) throws IOException;
+    }
 
-        Replay(Engine engine, HistoryIndex index, long indexedBefore) {
+    /**
+     * Applies journal records to an engine; after each record, what it made (history if asked,
+     * results, closed holds) goes to the sink as one chunk.
+     */
+    static final class Replay {
+        private final Engine engine;
+        private final EmbeddedArchive archive;
+        private final ChunkSink sink;
+        private final boolean history;
+        private List<BalanceChange> changes = new ArrayList<>();
+
+        Replay(Engine engine, EmbeddedArchive archive, ChunkSink sink, boolean history) {
             this.engine = engine;
-            this.index = index;
-            this.indexedBefore = indexedBefore;
+            this.archive = archive;
+            this.sink = sink;
+            this.history = history;
         }
 
         void record(long firstSeq, int count, byte[] payload, int offset, int length) throws IOException {
@@ -110,19 +117,28 @@ final class Recovery {
             } catch (IllegalArgumentException e) {
                 throw new IOException("journal record at seq " + firstSeq + " does not decode: " + e.getMessage(), e);
             }
-            List<Command> commands = batch.commands();
-            for (int i = 0; i < commands.size(); i++) {
+            for (int i = 0; i < count; i++) {
                 long seq = firstSeq + i;
                 if (seq <= engine.lastSeq()) {
                     continue;
                 }
-                engine.apply(seq, batch.atMicros(), commands.get(i), seq > indexedBefore ? collect : EngineListener.NONE);
+                int start = batch.start(i);
+                engine.execute(seq, batch.atMicros(), batch.commands()[i], payload, start, batch.ends()[i] - start);
+                if (history) {
+                    collect(engine.applied(), changes::add);
+                }
             }
-            long last = firstSeq + count - 1;
-            if (index != null && last > indexedBefore) {
-                index.append(changes, last);
+            sink.accept(archive.seal(changes, firstSeq + count - 1));
+            changes = new ArrayList<>();
+        }
+    }
+
+    /** The history events of an applied entry: its changed balances. */
+    static void collect(Applied applied, Consumer<BalanceChange> into) {
+        for (int i = 0; i < applied.balanceCount(); i++) {
+            if (applied.changed(i)) {
+                into.accept(applied.change(i));
             }
-            changes.clear();
         }
     }
 }

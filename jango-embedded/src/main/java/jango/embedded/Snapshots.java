@@ -42,9 +42,6 @@ final class Snapshots {
         this.dir = Files.createDirectories(dir);
     }
 
-    record Loaded(Engine engine, Path file) {
-    }
-
     /** Snapshot seqs present, newest first. */
     List<Long> seqs() throws IOException {
         List<Long> seqs = new ArrayList<>();
@@ -57,8 +54,8 @@ final class Snapshots {
         return seqs;
     }
 
-    /** The engine from snapshot {@code seq}, checked against its CRC. */
-    Engine load(long seq) throws IOException {
+    /** The engine from snapshot {@code seq}, checked against its CRC, storing into {@code archive}. */
+    Engine load(long seq, jango.engine.Archive archive) throws IOException {
         Path file = file(seq);
         CRC32C crc = new CRC32C();
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
@@ -67,7 +64,7 @@ final class Snapshots {
                 throw new IOException(file + ": too short to be a snapshot");
             }
             InputStream body = new CheckedInputStream(new BoundedInputStream(raw, size - 8), crc);
-            Engine engine = SnapshotCodec.read(body);
+            Engine engine = SnapshotCodec.read(body, archive);
             if (body.read() != -1) {
                 throw new IOException(file + ": bytes after the snapshot body");
             }

@@ -1,70 +1,55 @@
 package jango.embedded;
 
-import jango.embedded.history.HistoryIndex;
-import jango.engine.Command;
+import jango.embedded.index.LedgerIndex;
 import jango.engine.Engine;
-import jango.engine.EngineListener;
 import jango.engine.InvariantViolation;
 import jango.engine.SnapshotCodec;
 import jango.engine.port.StateSummary;
 
 import java.io.IOException;
-import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes snapshots without pausing the writer. It keeps a shadow engine that applies the same
- * durable batches in the same order; the engine is deterministic, so the shadow's state at seq S
- * is exactly the writer's. Writing a large snapshot takes seconds; here that only delays the
- * shadow, never a client. The queue is bounded in commands: if the shadow falls that far behind,
- * the writer waits for it (backpressure) rather than letting memory grow without end.
+ * Writes snapshots, and computes state summaries, from copies of the engine's state
+ * ({@link Engine#copy()}: flat arrays, taken by the writer between batches in milliseconds), on its
+ * own thread: writing a large snapshot takes seconds, and that never pauses the writer. There is no
+ * second engine applying every batch. A copy offered while the previous snapshot is still being
+ * written is dropped: the next one comes a snapshot interval later, and the journal holds
+ * everything meanwhile.
  */
 final class Snapshotter {
     private static final Logger log = LoggerFactory.getLogger(Snapshotter.class);
-    /** How long a snapshot waits for the history index to reach its seq (Recovery needs it there). */
+    /** How long a snapshot waits for the index to reach its seq (recovery needs it there). */
     static final long INDEX_WAIT_MS = 60_000;
 
-    private sealed interface Work permits Batch, Summary {
+    private sealed interface Work permits Snapshot, Summary {
     }
 
-    private record Batch(long firstSeq, long atMicros, List<Command> entries, byte[][] fingerprints) implements Work {
+    private record Snapshot(Engine copy) implements Work {
     }
 
-    /** A state summary, taken after every batch queued before it: consistent with what callers saw applied. */
-    private record Summary(CompletableFuture<StateSummary> result) implements Work {
+    private record Summary(Engine copy, CompletableFuture<StateSummary> result) implements Work {
     }
 
-    private final Engine shadow;
     private final Snapshots snapshots;
-    private final HistoryIndex index;
-    private final java.util.function.LongConsumer awaitIndexed;
-    private final long everyEntries;
-    private final long maxQueuedCommands;
-    private final BlockingQueue<Work> queue = new LinkedBlockingQueue<>();
-    private final AtomicLong queuedCommands = new AtomicLong();
-    private final Object drained = new Object();
+    private final LedgerIndex index;
+    private final LongConsumer awaitIndexed;
+    private final BlockingQueue<Work> queue = new ArrayBlockingQueue<>(4);
     private final Thread thread;
     private volatile boolean stopping;
-    private volatile String failure;
-    private long lastSnapshotSeq;
 
     /** @param awaitIndexed waits (bounded) until the index holds a seq, or throws */
-    Snapshotter(Engine shadow, Snapshots snapshots, HistoryIndex index, java.util.function.LongConsumer awaitIndexed,
-                long everyEntries, long maxQueuedCommands) {
-        this.shadow = shadow;
+    Snapshotter(Snapshots snapshots, LedgerIndex index, LongConsumer awaitIndexed) {
         this.snapshots = snapshots;
         this.index = index;
         this.awaitIndexed = awaitIndexed;
-        this.everyEntries = everyEntries;
-        this.maxQueuedCommands = maxQueuedCommands;
-        this.lastSnapshotSeq = shadow.lastSeq();
         this.thread = new Thread(this::run, "jango-snapshotter");
     }
 
@@ -72,53 +57,28 @@ final class Snapshotter {
         thread.start();
     }
 
-    /**
-     * Called by the writer after a batch is durable and applied; {@code entries} and the
-     * fingerprints (immutable, shared with the writer's engine) must not change afterwards.
-     */
-    void offer(long firstSeq, long atMicros, List<Command> entries, byte[][] fingerprints) {
-        if (failure != null) {
-            return; // the shadow is gone; the journal still holds everything, snapshots just stop
+    /** A copy to write as a snapshot; dropped (false) when a snapshot is still being written. */
+    boolean offer(Engine copy) {
+        boolean taken = queue.offer(new Snapshot(copy));
+        if (!taken) {
+            log.info("event=snapshot_skipped seq={} reason=busy", copy.lastSeq());
         }
-        long queued = queuedCommands.addAndGet(entries.size());
-        queue.add(new Batch(firstSeq, atMicros, entries, fingerprints));
-        if (queued > maxQueuedCommands) {
-            awaitBelow(maxQueuedCommands);
-        }
+        return taken;
     }
 
-    private void awaitBelow(long limit) {
-        synchronized (drained) {
-            while (queuedCommands.get() > limit && failure == null && thread.isAlive()) {
-                try {
-                    drained.wait(1_000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
-    }
-
-    /**
-     * The state hash and the full invariant check, computed on the shadow engine so the writer
-     * never pauses for them (over millions of stored results they take seconds).
-     */
-    CompletableFuture<StateSummary> summary() {
+    /** The state hash and the full invariant check of a copy, off the writer. */
+    CompletableFuture<StateSummary> summary(Engine copy) {
         CompletableFuture<StateSummary> result = new CompletableFuture<>();
-        if (failure != null || !thread.isAlive()) {
-            result.completeExceptionally(new IllegalStateException("snapshotter is not running: " + failure));
-            return result;
+        if (!thread.isAlive() || !queue.offer(new Summary(copy, result))) {
+            result.complete(summarize(copy)); // busy or stopped: on the caller's thread, which is not the writer
         }
-        queue.add(new Summary(result));
         return result;
     }
 
-    /** Applies what is queued, then stops. The caller writes the final snapshot from its own engine. */
-    void stop() {
+    void stop(long timeoutMs) {
         stopping = true;
         try {
-            thread.join(TimeUnit.MINUTES.toMillis(2));
+            thread.join(timeoutMs);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -134,68 +94,49 @@ final class Snapshotter {
                     }
                     continue;
                 }
-                if (work instanceof Summary summary) {
-                    summarize(summary.result());
-                    continue;
-                }
-                Batch batch = (Batch) work;
-                List<Command> entries = batch.entries();
-                for (int i = 0; i < entries.size(); i++) {
-                    shadow.apply(batch.firstSeq() + i, batch.atMicros(), entries.get(i), batch.fingerprints()[i], EngineListener.NONE);
-                }
-                queuedCommands.addAndGet(-entries.size());
-                synchronized (drained) {
-                    drained.notifyAll();
-                }
-                if (shadow.lastSeq() - lastSnapshotSeq >= everyEntries && !stopping) {
-                    write();
+                switch (work) {
+                    case Snapshot snapshot -> {
+                        if (!stopping) {
+                            write(snapshot.copy());
+                        }
+                    }
+                    case Summary summary -> summary.result().complete(summarize(summary.copy()));
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            failure = e.toString();
-            log.error("event=snapshotter_failed seq={} error=\"{}\"", shadow.lastSeq(), e.toString(), e);
         } finally {
-            synchronized (drained) {
-                drained.notifyAll();
-            }
             Work left;
             while ((left = queue.poll()) != null) {
                 if (left instanceof Summary summary) {
-                    summary.result().completeExceptionally(new IllegalStateException("snapshotter stopped"));
+                    summary.result().complete(summarize(summary.copy()));
                 }
             }
         }
     }
 
-    private void summarize(CompletableFuture<StateSummary> result) {
+    static StateSummary summarize(Engine copy) {
+        String violation = null;
         try {
-            String violation = null;
-            try {
-                shadow.checkInvariants();
-            } catch (InvariantViolation e) {
-                violation = e.getMessage();
-            }
-            result.complete(new StateSummary(shadow.lastSeq(), SnapshotCodec.stateHash(shadow), violation));
-        } catch (RuntimeException e) {
-            result.completeExceptionally(e);
+            copy.checkInvariants();
+        } catch (InvariantViolation e) {
+            violation = e.getMessage();
         }
+        return new StateSummary(copy.lastSeq(), SnapshotCodec.stateHash(copy), violation);
     }
 
-    private void write() {
-        long seq = shadow.lastSeq();
+    private void write(Engine copy) {
+        long seq = copy.lastSeq();
         try {
-            // Recovery uses only snapshots the history index has reached (see Recovery).
+            // Recovery uses only snapshots the index has reached (see Recovery).
             awaitIndexed.accept(seq);
             index.sync();
             long started = System.nanoTime();
-            snapshots.write(shadow);
+            snapshots.write(copy);
             log.info("event=snapshot_done seq={} millis={}", seq, (System.nanoTime() - started) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             // The journal holds everything; a missed snapshot only lengthens the next recovery.
             log.warn("event=snapshot_failed seq={} error=\"{}\"", seq, e.toString());
         }
-        lastSnapshotSeq = seq;
     }
 }

@@ -1,6 +1,6 @@
 package jango.embedded;
 
-import jango.embedded.history.HistoryIndex;
+import jango.embedded.index.LedgerIndex;
 import jango.embedded.journal.JournalCorruptException;
 import jango.engine.Command;
 import jango.engine.Decimal;
@@ -115,16 +115,47 @@ class EmbeddedLedgerTest {
     }
 
     @Test
-    void aLostHistoryIndexIsRebuiltFromTheJournal() throws Exception {
+    void aLostLedgerIndexIsRebuiltFromTheJournal() throws Exception {
         String newest;
         try (EmbeddedLedger ledger = EmbeddedLedger.open(config(), LedgerObserver.NONE)) {
             load(ledger, 20, 4);
             newest = ledger.history("u3", null, 1, null).entries().get(0).commandId();
         }
-        HistoryIndex.destroy(dir.resolve("history"));
+        assertThat(dir.resolve("index")).isDirectory();
+        LedgerIndex.destroy(dir.resolve("index"));
         try (EmbeddedLedger ledger = EmbeddedLedger.open(config(), LedgerObserver.NONE)) {
             assertThat(ledger.history("u3", null, 1, null).entries().get(0).commandId()).isEqualTo(newest);
             assertThat(ledger.history("u3", null, 1000, null).entries().size()).isGreaterThan(10);
+        }
+    }
+
+    /**
+     * Results and closed holds live on disk, behind the engine's id filter, which snapshots carry: an
+     * id used long ago (before several snapshots and a restart) is still answered exactly.
+     */
+    @Test
+    void anIdUsedLongAgoIsAnsweredExactlyAfterSnapshotsAndARestart() throws Exception {
+        Command deposit = new Command.Deposit("old-1", "u1", "KRW", Decimal.parse("5", false));
+        Command hold = new Command.PlaceHold("old-2", "u1", "KRW", Decimal.parse("2", false), "old-hold", Command.NO_EXPIRY);
+        Command release = new Command.Release("old-3", "old-hold", null);
+        Outcome first;
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(config(), LedgerObserver.NONE)) {
+            ledger.submit(List.of(new Command.RegisterAsset("KRW", 0))).get();
+            first = ledger.submit(List.of(deposit, hold, release)).get().get(0);
+            load(ledger, 40, 5);
+        }
+        assertThat(snapshots()).as("several snapshots were taken after the id was used").hasSize(2);
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(config(), LedgerObserver.NONE)) {
+            List<Outcome> again = ledger.submit(List.of(deposit,
+                    new Command.Deposit("old-1", "u1", "KRW", Decimal.parse("6", false)),
+                    new Command.PlaceHold("new-1", "u1", "KRW", Decimal.parse("1", false), "old-hold", Command.NO_EXPIRY))).get();
+            assertThat(again.get(0).kind()).isEqualTo(Outcome.Kind.REPLAYED);
+            assertThat(again.get(0).result()).isEqualTo(first.result());
+            assertThat(again.get(1).kind()).as("the same id with another body").isEqualTo(Outcome.Kind.ID_CONFLICT);
+            assertThat(again.get(2).result().reason()).as("a hold id closed long ago").isEqualTo(jango.engine.Reason.HOLD_EXISTS);
+            assertThat(ledger.result("old-1")).isEqualTo(first.result());
+            assertThat(ledger.knownResult("old-1").result()).isEqualTo(first.result());
+            assertThat(ledger.hold("old-hold").state()).isEqualTo(jango.engine.HoldState.RELEASED);
         }
     }
 

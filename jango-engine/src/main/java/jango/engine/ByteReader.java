@@ -44,6 +44,13 @@ public final class ByteReader {
         return value;
     }
 
+    public int readShort() {
+        need(2);
+        int value = ((bytes[position] & 0xFF) << 8) | (bytes[position + 1] & 0xFF);
+        position += 2;
+        return value;
+    }
+
     public long readLong() {
         return ((long) readInt() << 32) | (readInt() & 0xFFFFFFFFL);
     }

@@ -48,6 +48,12 @@ public final class ByteWriter {
         bytes[size++] = (byte) value;
     }
 
+    public void writeShort(int value) {
+        ensure(2);
+        bytes[size++] = (byte) (value >>> 8);
+        bytes[size++] = (byte) value;
+    }
+
     public void writeLong(long value) {
         writeInt((int) (value >>> 32));
         writeInt((int) value);
@@ -70,9 +76,36 @@ public final class ByteWriter {
             writeInt(-1);
             return;
         }
+        int length = value.length();
+        if (isAscii(value, length)) {
+            writeAscii(value, length);
+            return;
+        }
         byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
         writeInt(utf8.length);
         writeBytes(utf8, 0, utf8.length);
+    }
+
+    /**
+     * Every name and id the API allows is ASCII, where UTF-8 is one byte per char: those are copied
+     * with no byte[] per string ({@code getBytes(int, int, byte[], int)} copies a compact string's
+     * bytes in one go, exactly right for ASCII).
+     */
+    @SuppressWarnings("deprecation")
+    private void writeAscii(String value, int length) {
+        ensure(4 + length);
+        putInt(size, length);
+        value.getBytes(0, length, bytes, size + 4);
+        size += 4 + length;
+    }
+
+    private static boolean isAscii(String value, int length) {
+        for (int i = 0; i < length; i++) {
+            if (value.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Overwrites 4 bytes at {@code position} (for lengths known only after writing). */

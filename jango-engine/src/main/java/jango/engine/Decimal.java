@@ -110,6 +110,14 @@ public record Decimal(Int128 unscaled, int fractionDigits, String overflowText) 
         return new Decimal(negative ? value.negate() : value, fractionDigits);
     }
 
+    /** 10^exponent for 0..18 (the scales), as a long. */
+    public static long powerOfTen(int exponent) {
+        if (exponent < 0 || exponent > 18) {
+            throw new IllegalArgumentException("exponent: " + exponent + " (expected: 0..18)");
+        }
+        return POWERS_OF_TEN[exponent].lo();
+    }
+
     /** Minor units at {@code scale}; the caller has checked {@code fractionDigits <= scale}. */
     public Int128 toMinor(int scale) {
         if (unscaled == null) {

@@ -9,78 +9,103 @@ import java.nio.charset.StandardCharsets;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
- * The engine's whole state as bytes, in a canonical order (everything sorted by key), so equal
- * states give equal bytes and the state hash is the SHA-256 of the snapshot. The caller owns the
- * streams: the engine never opens a file.
+ * The engine's state as bytes: position, assets, accounts and open holds, in a canonical order
+ * (everything sorted by key), so equal states give equal bytes whichever order the slots were
+ * filled in, in whichever mode; then the id filter. The state hash is the SHA-256 of the canonical
+ * part: equal hashes mean equal states. Stored results and closed holds are not state held in
+ * memory: they live in the archive, outside the snapshot. The caller owns the streams: the engine
+ * never opens a file.
  */
 public final class SnapshotCodec {
     private static final int MAGIC = 0x4A4E4753; // "JNGS"
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+    private static final int MAX_STRING_BYTES = 1 << 16;
 
     private SnapshotCodec() {
     }
 
+    /** Writes the state of {@code engine} (a {@link Engine#copy()} when the engine goes on meanwhile). */
     public static void write(Engine engine, OutputStream stream) throws IOException {
         DataOutputStream out = new DataOutputStream(stream);
-        out.writeInt(MAGIC);
-        out.writeInt(VERSION);
-        out.writeLong(engine.lastSeq());
-        out.writeLong(engine.lastAtMicros());
-
-        Map<String, Integer> assets = new TreeMap<>(engine.assetsForSnapshot());
-        out.writeInt(assets.size());
-        for (Map.Entry<String, Integer> asset : assets.entrySet()) {
-            writeString(out, asset.getKey());
-            out.writeByte(asset.getValue());
-        }
-
-        List<Engine.Account> accounts = new ArrayList<>();
-        new TreeMap<>(engine.accountsForSnapshot()).forEach((owner, byAsset) ->
-                new TreeMap<>(byAsset).values().forEach(accounts::add));
-        out.writeInt(accounts.size());
-        for (Engine.Account account : accounts) {
-            writeString(out, account.owner);
-            writeString(out, account.asset);
-            writeInt128(out, account.available);
-            writeInt128(out, account.held);
-            out.writeLong(account.revision);
-        }
-
-        Map<String, Engine.Hold> holds = new TreeMap<>(engine.holdsForSnapshot());
-        out.writeInt(holds.size());
-        for (Engine.Hold hold : holds.values()) {
-            writeString(out, hold.id);
-            writeString(out, hold.account);
-            writeString(out, hold.asset);
-            writeInt128(out, hold.amount);
-            writeInt128(out, hold.remaining);
-            out.writeLong(hold.expiresAtMicros);
-            out.writeByte(hold.state.ordinal());
-        }
-
-        // Millions of results: sorting the keys is much cheaper than building a TreeMap of them.
-        Map<String, Engine.StoredResult> results = engine.resultsForSnapshot();
-        String[] ids = results.keySet().toArray(new String[0]);
-        java.util.Arrays.sort(ids);
-        out.writeInt(ids.length);
-        for (String id : ids) {
-            Engine.StoredResult stored = results.get(id);
-            out.writeInt(stored.fingerprint().length);
-            out.write(stored.fingerprint());
-            writeResult(out, stored.result());
+        writeState(engine, out);
+        int[] words = engine.filter.words();
+        out.writeInt(words == null ? 0 : words.length);
+        if (words != null) {
+            for (int word : words) {
+                out.writeInt(word);
+            }
         }
         out.writeInt(MAGIC);
         out.flush();
     }
 
-    public static Engine read(InputStream stream) throws IOException {
+    private static void writeState(Engine engine, DataOutputStream out) throws IOException {
+        out.writeInt(MAGIC);
+        out.writeInt(VERSION);
+        out.writeLong(engine.lastSeq);
+        out.writeLong(engine.lastAtMicros);
+
+        AssetTable assets = engine.assets;
+        Integer[] assetOrder = order(assets.count(), Comparator.comparing(assets::code));
+        out.writeInt(assetOrder.length);
+        for (int id : assetOrder) {
+            writeString(out, assets.code(id));
+            out.writeByte(assets.scale(id));
+        }
+
+        AccountTable accounts = engine.accounts;
+        Integer[] accountOrder = order(accounts.count(), Comparator.comparing(accounts::owner)
+                .thenComparing(slot -> assets.code(accounts.assetOf(slot))));
+        out.writeInt(accountOrder.length);
+        for (int slot : accountOrder) {
+            writeString(out, accounts.owner(slot));
+            writeString(out, assets.code(accounts.assetOf(slot)));
+            out.writeLong(accounts.availableHi(slot));
+            out.writeLong(accounts.availableLo(slot));
+            out.writeLong(accounts.heldHi(slot));
+            out.writeLong(accounts.heldLo(slot));
+            out.writeLong(accounts.revisions[slot]);
+        }
+
+        HoldTable holds = engine.holds;
+        int[] inUse = new int[holds.count()];
+        int found = 0;
+        for (int slot = 0; slot < holds.highWater(); slot++) {
+            if (holds.inUse(slot)) {
+                inUse[found++] = slot;
+            }
+        }
+        Integer[] holdOrder = Arrays.stream(inUse, 0, found).boxed().sorted(Comparator.comparing(holds::id)).toArray(Integer[]::new);
+        out.writeInt(holdOrder.length);
+        for (int slot : holdOrder) {
+            int account = holds.accountOf(slot);
+            writeString(out, holds.id(slot));
+            writeString(out, accounts.owner(account));
+            writeString(out, assets.code(accounts.assetOf(account)));
+            out.writeLong(holds.amounts[4 * slot]);
+            out.writeLong(holds.amounts[4 * slot + 1]);
+            out.writeLong(holds.remainingHi(slot));
+            out.writeLong(holds.remainingLo(slot));
+            out.writeLong(holds.expiresAt(slot));
+        }
+    }
+
+    private static Integer[] order(int count, Comparator<Integer> comparator) {
+        Integer[] order = new Integer[count];
+        for (int i = 0; i < count; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, comparator);
+        return order;
+    }
+
+    /** An engine in the snapshot's state, with the snapshot's id filter, storing into {@code archive}. */
+    public static Engine read(InputStream stream, Archive archive) throws IOException {
         DataInputStream in = new DataInputStream(stream);
         if (in.readInt() != MAGIC) {
             throw new IOException("not a Jango snapshot (bad magic)");
@@ -89,59 +114,79 @@ public final class SnapshotCodec {
         if (version != VERSION) {
             throw new IOException("snapshot version " + version + " (expected: " + VERSION + ")");
         }
-        Engine engine = new Engine();
-        engine.restorePosition(in.readLong(), in.readLong());
-        int assetCount = in.readInt();
-        for (int i = 0; i < assetCount; i++) {
-            engine.assetsForSnapshot().put(readString(in), (int) in.readByte());
+        long seq = in.readLong();
+        long atMicros = in.readLong();
+        String[] assetCodes = new String[count(in, "assets")];
+        int[] assetScales = new int[assetCodes.length];
+        for (int i = 0; i < assetCodes.length; i++) {
+            assetCodes[i] = readString(in);
+            assetScales[i] = in.readByte();
         }
-        int accountCount = in.readInt();
+        int accountCount = count(in, "accounts");
+        String[] owners = new String[accountCount];
+        String[] accountAssets = new String[accountCount];
+        long[] values = new long[5 * accountCount];
         for (int i = 0; i < accountCount; i++) {
-            engine.restoreAccount(readString(in), readString(in), readInt128(in), readInt128(in), in.readLong());
+            owners[i] = readString(in);
+            accountAssets[i] = readString(in);
+            for (int j = 0; j < 5; j++) {
+                values[5 * i + j] = in.readLong();
+            }
         }
-        int holdCount = in.readInt();
-        HoldState[] states = HoldState.values();
+        int holdCount = count(in, "holds");
+        HoldView[] holds = new HoldView[holdCount];
         for (int i = 0; i < holdCount; i++) {
-            engine.restoreHold(new HoldView(readString(in), readString(in), readString(in), readInt128(in), readInt128(in),
-                    in.readLong(), states[in.readByte()]));
+            String id = readString(in);
+            String owner = readString(in);
+            String asset = readString(in);
+            Int128 amount = Int128.of(in.readLong(), in.readLong());
+            Int128 remaining = Int128.of(in.readLong(), in.readLong());
+            holds[i] = new HoldView(id, owner, asset, amount, remaining, in.readLong(), HoldState.OPEN);
         }
-        int resultCount = in.readInt();
-        for (int i = 0; i < resultCount; i++) {
-            byte[] fingerprint = new byte[in.readInt()];
-            in.readFully(fingerprint);
-            Result result = readResult(in);
-            engine.resultsForSnapshot().put(result.id(), new Engine.StoredResult(fingerprint, result));
+        int filterWords = in.readInt();
+        if (filterWords < 0 || (filterWords != 0 && (filterWords < 8 || Integer.bitCount(filterWords) != 1))) {
+            throw new IOException("corrupt snapshot: id filter of " + filterWords + " words");
+        }
+        int[] words = filterWords == 0 ? null : new int[filterWords];
+        for (int i = 0; i < filterWords; i++) {
+            words[i] = in.readInt();
         }
         if (in.readInt() != MAGIC) {
             throw new IOException("snapshot trailer missing: the file is cut short");
         }
+
+        Engine engine = new Engine(IdFilter.of(words), archive);
+        EngineRestore restore = engine.restore().position(seq, atMicros);
+        for (int i = 0; i < assetCodes.length; i++) {
+            restore.asset(assetCodes[i], assetScales[i]);
+        }
+        for (int i = 0; i < accountCount; i++) {
+            int base = 5 * i;
+            restore.account(owners[i], accountAssets[i], Int128.of(values[base], values[base + 1]),
+                    Int128.of(values[base + 2], values[base + 3]), values[base + 4]);
+        }
+        for (HoldView hold : holds) {
+            restore.openHold(hold);
+        }
         return engine;
     }
 
-    public static byte[] encodeResult(Result result) {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(128);
-        try {
-            writeResult(new DataOutputStream(bytes), result);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+    /** A count from the stream; a negative one is corruption. */
+    private static int count(DataInputStream in, String what) throws IOException {
+        int count = in.readInt();
+        if (count < 0) {
+            throw new IOException("corrupt snapshot: " + count + " " + what);
         }
-        return bytes.toByteArray();
+        return count;
     }
 
-    public static Result decodeResult(byte[] encoded) {
-        try {
-            return readResult(new DataInputStream(new java.io.ByteArrayInputStream(encoded)));
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not an encoded result", e);
-        }
-    }
-
-    /** SHA-256 of the canonical snapshot, hex: equal exactly when the states are equal. */
+    /** SHA-256 of the canonical state (position, assets, accounts, open holds), hex: equal exactly when the states are. */
     public static String stateHash(Engine engine) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            try (DigestOutputStream out = new DigestOutputStream(OutputStream.nullOutputStream(), digest)) {
-                write(engine, new java.io.BufferedOutputStream(out, 1 << 16));
+            try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(
+                    new DigestOutputStream(OutputStream.nullOutputStream(), digest), 1 << 16))) {
+                writeState(engine, out);
             }
             return HexFormat.of().formatHex(digest.digest());
         } catch (IOException | NoSuchAlgorithmException e) {
@@ -149,45 +194,7 @@ public final class SnapshotCodec {
         }
     }
 
-    /** One result in the snapshot's encoding (also how distributed mode stores and ships results). */
-    public static void writeResult(DataOutputStream out, Result result) throws IOException {
-        writeString(out, result.id());
-        out.writeByte(result.status().ordinal());
-        out.writeByte(result.reason() == null ? -1 : result.reason().ordinal());
-        writeString(out, result.message());
-        out.writeLong(result.seq());
-        out.writeLong(result.atMicros());
-        out.writeShort(result.balances().size());
-        for (BalanceView balance : result.balances()) {
-            writeString(out, balance.account());
-            writeString(out, balance.asset());
-            writeInt128(out, balance.available());
-            writeInt128(out, balance.held());
-            out.writeLong(balance.revision());
-        }
-    }
-
-    public static Result readResult(DataInputStream in) throws IOException {
-        String id = readString(in);
-        Status status = Status.values()[in.readByte()];
-        int reasonOrdinal = in.readByte();
-        Reason reason = reasonOrdinal < 0 ? null : Reason.values()[reasonOrdinal];
-        String message = readString(in);
-        long seq = in.readLong();
-        long at = in.readLong();
-        int count = in.readShort();
-        List<BalanceView> balances = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            balances.add(new BalanceView(readString(in), readString(in), readInt128(in), readInt128(in), in.readLong()));
-        }
-        return new Result(id, status, reason, message, seq, at, balances);
-    }
-
     private static void writeString(DataOutputStream out, String value) throws IOException {
-        if (value == null) {
-            out.writeInt(-1);
-            return;
-        }
         byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
         out.writeInt(utf8.length);
         out.write(utf8);
@@ -195,24 +202,11 @@ public final class SnapshotCodec {
 
     private static String readString(DataInputStream in) throws IOException {
         int length = in.readInt();
-        if (length == -1) {
-            return null;
-        }
-        if (length < 0 || length > (1 << 16)) {
+        if (length < 0 || length > MAX_STRING_BYTES) {
             throw new IOException("corrupt snapshot: string length " + length);
         }
         byte[] utf8 = new byte[length];
         in.readFully(utf8);
         return new String(utf8, StandardCharsets.UTF_8);
-    }
-
-    private static void writeInt128(DataOutputStream out, Int128 value) throws IOException {
-        out.writeLong(value.hi());
-        out.writeLong(value.lo());
-    }
-
-    private static Int128 readInt128(DataInputStream in) throws IOException {
-        long hi = in.readLong();
-        return Int128.of(hi, in.readLong());
     }
 }

@@ -48,8 +48,8 @@ class EngineArchitectureTest {
             .importPackages("jango.engine");
 
     static final ArchRule JDK_ONLY = classes().that().resideInAPackage(ENGINE)
-            .should().onlyDependOnClassesThat().resideInAnyPackage(ENGINE, "java..")
-            .because("the engine depends on the JDK only: no other Jango module, no framework");
+            .should().onlyDependOnClassesThat().resideInAnyPackage(ENGINE, "java..", "org.agrona.collections..")
+            .because("the engine depends on the JDK and Agrona's primitive collections only: no other Jango module, no framework");
 
     static final ArchRule NO_FILES = noClasses().that().resideInAPackage(ENGINE)
             .should().dependOnClassesThat().haveNameMatching("java\\.io\\.(File|RandomAccess).*")
@@ -133,6 +133,7 @@ class EngineArchitectureTest {
     static Stream<Arguments> violations() {
         return Stream.of(
                 Arguments.of("JDK_ONLY", Violations.UsesAFramework.class),
+                Arguments.of("JDK_ONLY", Violations.UsesAgronaBeyondItsCollections.class),
                 Arguments.of("NO_FILES", Violations.UsesFile.class),
                 Arguments.of("NO_FILES", Violations.UsesFileInputStream.class),
                 Arguments.of("NO_FILES", Violations.UsesRandomAccessFile.class),

@@ -63,7 +63,7 @@ class EngineCommandsTest {
         assertThat(h.state()).as("state after rejected %s", command).isEqualTo(before);
         assertThat(h.balanceChanges).isEmpty();
         assertThat(h.holdChanges).isEmpty();
-        assertThat(h.engine.storedResult(command.id()).result()).isEqualTo(result);
+        assertThat(h.engine.view().storedResult(command.id()).result()).isEqualTo(result);
     }
 
     @Nested
@@ -84,7 +84,7 @@ class EngineCommandsTest {
             long seq = h.engine.lastSeq();
             h.apply(asset("ETH", 18));
             assertThat(h.engine.lastSeq()).isEqualTo(seq + 1);
-            assertThat(h.engine.resultCount()).isZero();
+            assertThat(h.results()).isZero();
         }
 
         @Test
@@ -188,7 +188,7 @@ class EngineCommandsTest {
         void externalPastTheRangeIsAmountOverflowAndCreatesNoAccount() {
             h.run(deposit("d1", "u1", "PTS", MAX));
             assertApplied(h.run(deposit("d2", "u2", "PTS", "1"))); // @external is now exactly -2^127
-            assertThat(h.engine.balance("@external", "PTS").available()).isEqualTo(Int128.MIN);
+            assertThat(h.engine.view().balance("@external", "PTS").available()).isEqualTo(Int128.MIN);
             assertRejectedWithoutEffect(deposit("d3", "u3", "PTS", "1"), Reason.AMOUNT_OVERFLOW);
             assertThat(h.balance("u3", "PTS")).isNull();
             // Withdrawing brings it back into range.
@@ -219,7 +219,7 @@ class EngineCommandsTest {
             assertApplied(result);
             assertThat(result.balances()).extracting(BalanceView::account).containsExactly("u1");
             assertThat(h.balance("u1", "USD")).isEqualTo("69.5/30.5");
-            HoldView view = h.engine.hold("order-1");
+            HoldView view = h.engine.view().hold("order-1");
             assertThat(view).isEqualTo(new HoldView("order-1", "u1", "USD", Int128.of(3050), Int128.of(3050),
                     Command.NO_EXPIRY, HoldState.OPEN));
             assertThat(h.holdChanges).containsExactly(view);
@@ -235,7 +235,7 @@ class EngineCommandsTest {
         void placeMoreThanAvailableIsInsufficientFunds() {
             h.run(hold("h1", "u1", "USD", "60", "order-1"));
             assertRejectedWithoutEffect(hold("h2", "u1", "USD", "40.01", "order-2"), Reason.INSUFFICIENT_FUNDS);
-            assertThat(h.engine.hold("order-2")).isNull();
+            assertThat(h.engine.view().hold("order-2")).isNull();
             assertRejectedWithoutEffect(hold("h3", "u2", "USD", "1", "order-3"), Reason.INSUFFICIENT_FUNDS);
             assertThat(h.balance("u2", "USD")).isNull();
         }
@@ -254,7 +254,7 @@ class EngineCommandsTest {
             assertRejectedWithoutEffect(hold("h2", "u1", "DOGE", "1", "order-1"), Reason.UNKNOWN_ASSET);
             assertRejectedWithoutEffect(hold("h3", "u1", "USD", "0.001", "order-1"), Reason.SCALE_EXCEEDED);
             assertRejectedWithoutEffect(hold("h4", "u1", "USD", "9".repeat(40), "order-1"), Reason.AMOUNT_OVERFLOW);
-            assertThat(h.engine.hold("order-1")).isNull();
+            assertThat(h.engine.view().hold("order-1")).isNull();
         }
 
         @Test
@@ -262,12 +262,12 @@ class EngineCommandsTest {
             h.run(hold("h1", "u1", "USD", "30", "order-1"));
             assertApplied(h.run(release("r1", "order-1", "10")));
             assertThat(h.balance("u1", "USD")).isEqualTo("80/20");
-            assertThat(h.engine.hold("order-1").remaining()).isEqualTo(Int128.of(2000));
-            assertThat(h.engine.hold("order-1").state()).isEqualTo(HoldState.OPEN);
+            assertThat(h.engine.view().hold("order-1").remaining()).isEqualTo(Int128.of(2000));
+            assertThat(h.engine.view().hold("order-1").state()).isEqualTo(HoldState.OPEN);
 
             assertApplied(h.run(release("r2", "order-1", null)));
             assertThat(h.balance("u1", "USD")).isEqualTo("100/0");
-            HoldView closed = h.engine.hold("order-1");
+            HoldView closed = h.engine.view().hold("order-1");
             assertThat(closed.state()).isEqualTo(HoldState.RELEASED);
             assertThat(closed.remaining()).isEqualTo(Int128.ZERO);
             assertThat(closed.amount()).isEqualTo(Int128.of(3000));
@@ -277,7 +277,7 @@ class EngineCommandsTest {
         void releasingExactlyWhatIsLeftIsReleased() {
             h.run(hold("h1", "u1", "USD", "30", "order-1"));
             assertApplied(h.run(release("r1", "order-1", "30.00")));
-            assertThat(h.engine.hold("order-1").state()).isEqualTo(HoldState.RELEASED);
+            assertThat(h.engine.view().hold("order-1").state()).isEqualTo(HoldState.RELEASED);
         }
 
         @Test
@@ -362,7 +362,7 @@ class EngineCommandsTest {
             assertRejectedWithoutEffect(transfer("t2", "u1", "u2", "DOGE", "1"), Reason.UNKNOWN_ASSET);
             assertRejectedWithoutEffect(transfer("t3", "u1", "u2", "USD", "0.001"), Reason.SCALE_EXCEEDED);
             assertRejectedWithoutEffect(transfer("t4", "u1", "u2", "USD", "9".repeat(39)), Reason.AMOUNT_OVERFLOW);
-            assertThat(h.engine.storedResult("t1").result().message()).doesNotStartWith("legs[");
+            assertThat(h.engine.view().storedResult("t1").result().message()).doesNotStartWith("legs[");
         }
 
         @Test
@@ -408,15 +408,15 @@ class EngineCommandsTest {
             assertApplied(h.run(transfer("t1", holdLeg("u1", "u2", "USD", "25", "order-1"))));
             assertThat(h.balance("u1", "USD")).isEqualTo("40/35");
             assertThat(h.balance("u2", "USD")).isEqualTo("25/0");
-            assertThat(h.engine.hold("order-1").state()).isEqualTo(HoldState.OPEN);
-            assertThat(h.engine.hold("order-1").remaining()).isEqualTo(Int128.of(3500));
+            assertThat(h.engine.view().hold("order-1").state()).isEqualTo(HoldState.OPEN);
+            assertThat(h.engine.view().hold("order-1").remaining()).isEqualTo(Int128.of(3500));
 
             h.clearEvents();
             assertApplied(h.run(transfer("t2", holdLeg("u1", "u2", "USD", "30", "order-1"), holdLeg("u1", "@fees", "USD", "5", "order-1"))));
             assertThat(h.balance("u1", "USD")).isEqualTo("40/0");
             assertThat(h.balance("u2", "USD")).isEqualTo("55/0");
             assertThat(h.balance("@fees", "USD")).isEqualTo("5/0");
-            HoldView settled = h.engine.hold("order-1");
+            HoldView settled = h.engine.view().hold("order-1");
             assertThat(settled.state()).isEqualTo(HoldState.SETTLED);
             assertThat(settled.remaining()).isEqualTo(Int128.ZERO);
             assertThat(h.holdChanges).containsExactly(settled);
@@ -494,15 +494,15 @@ class EngineCommandsTest {
             assertThat(h.balance("newcomer", "USD")).isNull();
             assertThat(h.balance("@fees", "BTC")).isNull();
             assertThat(h.balance("@mint", "PTS")).isNull();
-            assertThat(h.engine.hold("order-1").state()).isEqualTo(HoldState.OPEN);
-            assertThat(h.engine.hold("order-1").remaining()).isEqualTo(Int128.of(6000));
+            assertThat(h.engine.view().hold("order-1").state()).isEqualTo(HoldState.OPEN);
+            assertThat(h.engine.view().hold("order-1").remaining()).isEqualTo(Int128.of(6000));
             assertThat(h.revision("u1", "USD")).isEqualTo(revision);
             assertThat(h.balanceChanges).isEmpty();
             assertThat(h.holdChanges).isEmpty();
             // The same legs with a good third one apply, so it was the third leg that failed.
             assertApplied(h.run(transfer("t2", holdLeg("u1", "newcomer", "USD", "60", "order-1"),
                     leg("u2", "@fees", "BTC", "0.5"), leg("u2", "u3", "BTC", "0.5"))));
-            assertThat(h.engine.hold("order-1").state()).isEqualTo(HoldState.SETTLED);
+            assertThat(h.engine.view().hold("order-1").state()).isEqualTo(HoldState.SETTLED);
         }
     }
 
@@ -558,7 +558,7 @@ class EngineCommandsTest {
             assertThat(again.result().seq()).isEqualTo(first.seq()).isLessThan(h.engine.lastSeq());
             assertThat(h.state()).isEqualTo(before);
             assertThat(h.balanceChanges).isEmpty();
-            assertThat(h.engine.resultCount()).isEqualTo(1);
+            assertThat(h.results()).isEqualTo(1);
         }
 
         @Test
@@ -585,7 +585,7 @@ class EngineCommandsTest {
                 assertThat(outcome.message()).contains("d1");
             }
             assertThat(h.state()).isEqualTo(before);
-            assertThat(h.engine.storedResult("d1").result()).isEqualTo(first);
+            assertThat(h.engine.view().storedResult("d1").result()).isEqualTo(first);
         }
 
         @Test
@@ -617,12 +617,12 @@ class EngineCommandsTest {
             Outcome early = h.tick(4_999);
             assertThat(early.kind()).isEqualTo(Outcome.Kind.TICK);
             assertThat(early.result()).isNull();
-            assertThat(h.engine.hold("order-1").state()).isEqualTo(HoldState.OPEN);
+            assertThat(h.engine.view().hold("order-1").state()).isEqualTo(HoldState.OPEN);
             assertThat(h.balanceChanges).isEmpty();
 
             long revision = h.revision("u1", "USD");
             h.tick(5_000);
-            HoldView expired = h.engine.hold("order-1");
+            HoldView expired = h.engine.view().hold("order-1");
             assertThat(expired.state()).isEqualTo(HoldState.EXPIRED);
             assertThat(expired.remaining()).isEqualTo(Int128.ZERO);
             assertThat(h.balance("u1", "USD")).isEqualTo("100/0");
@@ -667,11 +667,11 @@ class EngineCommandsTest {
             h.clearEvents();
             h.tick(8_999);
             assertThat(h.balanceChanges).isEmpty();
-            assertThat(h.engine.hold("released").state()).isEqualTo(HoldState.RELEASED);
-            assertThat(h.engine.hold("settled").state()).isEqualTo(HoldState.SETTLED);
+            assertThat(h.engine.view().hold("released").state()).isEqualTo(HoldState.RELEASED);
+            assertThat(h.engine.view().hold("settled").state()).isEqualTo(HoldState.SETTLED);
             h.tick(Long.MAX_VALUE - 1);
-            assertThat(h.engine.hold("later").state()).isEqualTo(HoldState.EXPIRED);
-            assertThat(h.engine.hold("forever").state()).isEqualTo(HoldState.OPEN);
+            assertThat(h.engine.view().hold("later").state()).isEqualTo(HoldState.EXPIRED);
+            assertThat(h.engine.view().hold("forever").state()).isEqualTo(HoldState.OPEN);
             assertThat(h.engine.nextExpiryMicros()).isEqualTo(Command.NO_EXPIRY);
         }
 
@@ -696,10 +696,10 @@ class EngineCommandsTest {
         void aHoldAlreadyDueWhenPlacedExpiresOnTheNextTick() {
             h.nowMicros = 10_000;
             assertApplied(h.run(hold("h1", "u1", "USD", "10", "order-1", 1)));
-            assertThat(h.engine.hold("order-1").state()).isEqualTo(HoldState.OPEN);
+            assertThat(h.engine.view().hold("order-1").state()).isEqualTo(HoldState.OPEN);
             assertThat(h.engine.nextExpiryMicros()).isEqualTo(1);
             h.tick(10_000);
-            assertThat(h.engine.hold("order-1").state()).isEqualTo(HoldState.EXPIRED);
+            assertThat(h.engine.view().hold("order-1").state()).isEqualTo(HoldState.EXPIRED);
         }
 
         @Test
@@ -750,9 +750,9 @@ class EngineCommandsTest {
             assertRejectedWithoutEffect(adjust("a1", "u1", "PTS", "1"), Reason.AMOUNT_OVERFLOW);
             h.clearEvents();
             h.tick(5_000);
-            assertThat(h.engine.hold("order-1").state()).isEqualTo(HoldState.EXPIRED);
+            assertThat(h.engine.view().hold("order-1").state()).isEqualTo(HoldState.EXPIRED);
             assertApplied(h.run(release("r1", "order-2", null)));
-            assertThat(h.engine.balance("u1", "PTS").available()).isEqualTo(Int128.MAX);
+            assertThat(h.engine.view().balance("u1", "PTS").available()).isEqualTo(Int128.MAX);
         }
 
         @Test
@@ -766,7 +766,7 @@ class EngineCommandsTest {
             // The same postings as two commands are two representable changes.
             assertApplied(h.run(transfer("t2", "u2", "@fees", "PTS", MAX)));
             assertApplied(h.run(transfer("t3", "u3", "@fees", "PTS", MAX)));
-            assertThat(h.engine.balance("@fees", "PTS").available()).isEqualTo(Int128.MAX);
+            assertThat(h.engine.view().balance("@fees", "PTS").available()).isEqualTo(Int128.MAX);
         }
 
         @Test
@@ -776,9 +776,9 @@ class EngineCommandsTest {
             Result result = h.run(transfer("t1", leg("@s1", "u2", "PTS", "1"), leg("u3", "@s1", "PTS", MAX),
                     leg("@s2", "u2", "PTS", maxMinusOne)));
             assertApplied(result);
-            assertThat(h.engine.balance("u2", "PTS").available()).isEqualTo(Int128.MAX);
-            assertThat(h.engine.balance("@s1", "PTS").available().toString()).isEqualTo(maxMinusOne);
-            assertThat(h.engine.balance("@s2", "PTS").available().toString()).isEqualTo("-" + maxMinusOne);
+            assertThat(h.engine.view().balance("u2", "PTS").available()).isEqualTo(Int128.MAX);
+            assertThat(h.engine.view().balance("@s1", "PTS").available().toString()).isEqualTo(maxMinusOne);
+            assertThat(h.engine.view().balance("@s2", "PTS").available().toString()).isEqualTo("-" + maxMinusOne);
         }
 
         @Test
@@ -813,7 +813,7 @@ class EngineCommandsTest {
                 assertThat(change.asset()).isEqualTo("BTC");
                 assertThat(change.heldDelta()).isEqualTo(Int128.ZERO);
             });
-            assertThat(h.balanceChanges.get(2).seq()).isEqualTo(h.engine.storedResult("t1").result().seq());
+            assertThat(h.balanceChanges.get(2).seq()).isEqualTo(h.engine.view().storedResult("t1").result().seq());
         }
 
         @Test
@@ -848,7 +848,7 @@ class EngineCommandsTest {
             assertThatThrownBy(() -> h.engine.apply(last, h.nowMicros, deposit("d1", "u1", "USD", "1"), EngineListener.NONE))
                     .isInstanceOf(InvariantViolation.class);
             assertThat(h.engine.lastSeq()).isEqualTo(last);
-            assertThat(h.engine.storedResult("d1")).isNull();
+            assertThat(h.engine.view().storedResult("d1")).isNull();
             assertApplied(h.engine.apply(last + 1, h.nowMicros, deposit("d1", "u1", "USD", "1"), EngineListener.NONE).result());
         }
 
@@ -869,10 +869,10 @@ class EngineCommandsTest {
         void storedResultsAreKeptForRejectedAndAppliedCommands() {
             h.run(deposit("d1", "u1", "USD", "1"));
             h.run(withdraw("w1", "u1", "USD", "5"));
-            assertThat(h.engine.resultCount()).isEqualTo(2);
-            assertThat(h.engine.storedResult("d1").result().status()).isEqualTo(Status.APPLIED);
-            assertThat(h.engine.storedResult("w1").result().reason()).isEqualTo(Reason.INSUFFICIENT_FUNDS);
-            assertThat(h.engine.storedResult("nope")).isNull();
+            assertThat(h.results()).isEqualTo(2);
+            assertThat(h.engine.view().storedResult("d1").result().status()).isEqualTo(Status.APPLIED);
+            assertThat(h.engine.view().storedResult("w1").result().reason()).isEqualTo(Reason.INSUFFICIENT_FUNDS);
+            assertThat(h.engine.view().storedResult("nope")).isNull();
         }
     }
 }

@@ -62,9 +62,14 @@ final class Harness {
 
     // ---- reading state -------------------------------------------------------------------------
 
+    /** How many results the engine's (in-memory) archive stores. */
+    int results() {
+        return ((MemoryArchive) engine.archive()).resultCount();
+    }
+
     /** "available/held" as canonical decimals, or null when the account does not exist. */
     String balance(String owner, String asset) {
-        BalanceView view = engine.balance(owner, asset);
+        BalanceView view = engine.view().balance(owner, asset);
         if (view == null) {
             return null;
         }
@@ -73,14 +78,14 @@ final class Harness {
     }
 
     long revision(String owner, String asset) {
-        return engine.balance(owner, asset).revision();
+        return engine.view().balance(owner, asset).revision();
     }
 
     /** Every balance and hold, in a stable order, for "nothing changed" comparisons. */
     Map<String, Object> state() {
         Map<String, Object> state = new TreeMap<>();
-        engine.forEachBalance(b -> state.put("balance " + b.account() + " " + b.asset(), b));
-        engine.forEachHold(h -> state.put("hold " + h.holdId(), h));
+        engine.view().forEachBalance(b -> state.put("balance " + b.account() + " " + b.asset(), b));
+        engine.view().forEachOpenHold(h -> state.put("hold " + h.holdId(), h));
         return state;
     }
 

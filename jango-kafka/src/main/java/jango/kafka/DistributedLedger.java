@@ -1,8 +1,8 @@
 package jango.kafka;
 
+import jango.engine.StoredResult;
 import jango.engine.BalanceView;
 import jango.engine.Command;
-import jango.engine.CommandCodec;
 import jango.engine.Engine;
 import jango.engine.HoldView;
 import jango.engine.Outcome;
@@ -36,7 +36,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.AbstractMap;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -63,7 +62,8 @@ public final class DistributedLedger implements Ledger {
     private final Shards shards;
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<String, byte[]> replies;
-    private final ShardWriter writer;
+    private final ShardWriters writer;
+    private final LongSupplier clockMicros;
     private final OutboxRelay relay;
     private final Thread writerThread;
     private final Thread relayThread;
@@ -90,8 +90,9 @@ public final class DistributedLedger implements Ledger {
         replies.seekToEnd(partitions);
         partitions.forEach(p -> replies.position(p, Duration.ofSeconds(30)));
         this.relay = new OutboxRelay(config, store, producer);
-        this.writer = new ShardWriter(config, store, shards, new KafkaConsumer<>(writerProperties(config)), relay, clockMicros,
-                observer);
+        this.clockMicros = clockMicros;
+        this.writer = new ShardWriters(config, store, shards, new KafkaConsumer<>(writerProperties(config)), producer, relay,
+                clockMicros, observer);
         this.writerThread = new Thread(writer, "jango-shard-writer");
         this.relayThread = new Thread(relay, "jango-outbox-relay");
         this.replyThread = new Thread(this::readReplies, "jango-replies");
@@ -106,8 +107,8 @@ public final class DistributedLedger implements Ledger {
     }
 
     /**
-     * As {@link #open(DistributedConfig, ShardStore, LedgerObserver)}, with the clock the shard
-     * writers stamp commands and expire holds by.
+     * As {@link #open(DistributedConfig, ShardStore, LedgerObserver)}, with the clock commands and
+     * ticks are stamped with before they go into the log (the engines read time only from there).
      */
     public static DistributedLedger open(DistributedConfig config, ShardStore store, LongSupplier clockMicros,
                                          LedgerObserver observer) {
@@ -157,20 +158,42 @@ public final class DistributedLedger implements Ledger {
                 .thenApply(ignored -> answers.stream().map(CompletableFuture::join).toList());
     }
 
-    /** Assets are global: registered once in the store, where every shard reads them. */
+    /**
+     * Assets are global: the store decides a code's scale once for all shards, then the registration
+     * goes into every shard's log (acknowledged by the broker before the answer), so each shard's
+     * engine knows the asset from that entry on, and a command sent after this answer comes after it
+     * in every partition. A replay of any partition finds the registration where the shard met it.
+     */
     private Outcome register(Command.RegisterAsset register) {
+        ShardStore.AssetRegistration registration;
         try {
-            ShardStore.AssetRegistration registration = store.registerAsset(register.code(), register.scale());
-            assets.put(register.code(), registration.scale());
-            if (registration.created()) {
-                return new Outcome(Outcome.Kind.ASSET_CREATED, null, null, -1);
-            }
-            return registration.scale() == register.scale() ? new Outcome(Outcome.Kind.ASSET_EXISTS, null, null, -1)
-                    : new Outcome(Outcome.Kind.ASSET_CONFLICT, null, "asset " + register.code() + " exists with scale "
-                    + registration.scale(), registration.scale());
+            registration = store.registerAsset(register.code(), register.scale());
         } catch (ShardStore.Unavailable e) {
             throw new LedgerUnavailableException(Code.UNAVAILABLE, "the database is unavailable: " + e.getMessage(), 2);
         }
+        assets.put(register.code(), registration.scale());
+        byte[] record = Wire.command("", 0, clockMicros.getAsLong(), new Command.RegisterAsset(register.code(), registration.scale()));
+        List<java.util.concurrent.Future<?>> sent = new ArrayList<>(shards.count());
+        try {
+            for (int shard = 0; shard < shards.count(); shard++) {
+                sent.add(producer.send(new ProducerRecord<>(config.commandsTopic(), shard, "", record)));
+            }
+            for (java.util.concurrent.Future<?> each : sent) {
+                each.get(config.answerTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (KafkaException | java.util.concurrent.ExecutionException | TimeoutException e) {
+            throw new LedgerUnavailableException(Code.UNAVAILABLE, "the broker did not take the asset registration "
+                    + "(retry: registering the same asset again is harmless): " + e, 1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LedgerUnavailableException(Code.UNAVAILABLE, "interrupted", 1);
+        }
+        if (registration.created()) {
+            return new Outcome(Outcome.Kind.ASSET_CREATED, null, null, -1);
+        }
+        return registration.scale() == register.scale() ? new Outcome(Outcome.Kind.ASSET_EXISTS, null, null, -1)
+                : new Outcome(Outcome.Kind.ASSET_CONFLICT, null, "asset " + register.code() + " exists with scale "
+                + registration.scale(), registration.scale());
     }
 
     private CompletableFuture<Outcome> send(Command command) {
@@ -184,7 +207,7 @@ public final class DistributedLedger implements Ledger {
             owner = hold == null ? holdId : hold.account();
         }
         shard = shards.of(owner);
-        String halt = writer.halted.get(shard);
+        String halt = writer.haltReason(shard);
         if (halt != null) {
             throw new LedgerUnavailableException(Code.SHARD_HALTED, "shard " + shard + " halted: " + halt, 5);
         }
@@ -193,7 +216,8 @@ public final class DistributedLedger implements Ledger {
         pending.put(correlation, answer);
         int target = shard;
         try {
-            producer.send(new ProducerRecord<>(config.commandsTopic(), shard, owner, Wire.command(config.instanceId(), correlation, command)),
+            producer.send(new ProducerRecord<>(config.commandsTopic(), shard, owner,
+                            Wire.command(config.instanceId(), correlation, clockMicros.getAsLong(), command)),
                     (metadata, error) -> {
                         if (error != null) {
                             CompletableFuture<Outcome> waiting = pending.remove(correlation);
@@ -250,14 +274,13 @@ public final class DistributedLedger implements Ledger {
 
     @Override
     public Result result(String commandId) {
-        Engine.StoredResult stored = readStore(() -> store.result(commandId));
+        StoredResult stored = readStore(() -> store.result(commandId));
         return stored == null ? null : stored.result();
     }
 
     @Override
-    public boolean sameBody(String commandId, Command command) {
-        Engine.StoredResult stored = readStore(() -> store.result(commandId));
-        return stored != null && Arrays.equals(stored.fingerprint(), CommandCodec.encode(command));
+    public StoredResult knownResult(String commandId) {
+        return readStore(() -> store.result(commandId));
     }
 
     @Override
@@ -283,7 +306,7 @@ public final class DistributedLedger implements Ledger {
         } catch (ShardStore.Unavailable e) {
             List<ShardStatus> down = new ArrayList<>();
             for (int i = 0; i < shards.count(); i++) {
-                String halt = writer.halted.get(i);
+                String halt = writer.haltReason(i);
                 down.add(new ShardStatus(i, false, halt != null ? halt
                         : "the database is unreachable from " + config.instanceId() + ": " + e.getMessage(), -1));
             }
@@ -291,7 +314,12 @@ public final class DistributedLedger implements Ledger {
         }
         List<ShardStatus> statuses = new ArrayList<>(rows.size());
         for (ShardStore.ShardRow row : rows) {
-            String reason = writer.halted.getOrDefault(row.shard(), row.haltedReason());
+            ShardStatus here = writer.status(row.shard());
+            if (here != null && !here.up()) {
+                statuses.add(here); // owned here: halted, or stalled with work waiting
+                continue;
+            }
+            String reason = row.haltedReason();
             statuses.add(new ShardStatus(row.shard(), reason == null, reason, row.lastSeq()));
         }
         return statuses;

@@ -63,6 +63,27 @@ public final class Shards {
     }
 
     /**
+     * The transfer as {@code shard} applies it: each credit to a user of another shard goes to
+     * {@code @clearing} instead (that shard gets the credit as its own command). The same object
+     * when every credit is local.
+     */
+    public Command.Transfer withRemoteCreditsToClearing(Command.Transfer transfer, int shard) {
+        java.util.List<Leg> local = null;
+        for (int i = 0; i < transfer.legs().size(); i++) {
+            Leg leg = transfer.legs().get(i);
+            if (!Names.isSystem(leg.to()) && of(leg.to()) != shard) {
+                if (local == null) {
+                    local = new java.util.ArrayList<>(transfer.legs().subList(0, i));
+                }
+                local.add(new Leg(leg.from(), Names.CLEARING, leg.asset(), leg.amount(), leg.holdId()));
+            } else if (local != null) {
+                local.add(leg);
+            }
+        }
+        return local == null ? transfer : new Command.Transfer(transfer.id(), local);
+    }
+
+    /**
      * Why this shard layout cannot apply the command in one step, naming the field, or null. A
      * transfer may credit users on any shard (through {@code @clearing}) but may debit users of
      * one shard only: debits on two shards cannot be all-or-nothing without a two-phase protocol.

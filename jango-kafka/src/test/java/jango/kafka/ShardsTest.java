@@ -67,10 +67,13 @@ class ShardsTest {
     @Test
     void recordsRoundTrip() {
         Command command = transfer(leg("alice", "bob"));
-        Wire.CommandRecord record = Wire.readCommand(Wire.command("a", 42, command));
+        Wire.CommandRecord record = Wire.readCommand(Wire.command("a", 42, 1_700_000_000_123_456L, command), 0);
         assertThat(record.replyTo()).isEqualTo("a");
         assertThat(record.correlation()).isEqualTo(42);
+        assertThat(record.atMicros()).as("the time is in the log").isEqualTo(1_700_000_000_123_456L);
         assertThat(record.command()).isEqualTo(command);
+        assertThat(java.util.Arrays.copyOfRange(record.value(), record.offset(), record.offset() + record.length()))
+                .as("the fingerprint is a slice of the record").isEqualTo(jango.engine.CommandCodec.encode(command));
         Result result = new Result("t", Status.REJECTED, Reason.INSUFFICIENT_FUNDS, "no", 7, 9, List.of());
         byte[] event = Wire.event("b", 43, new Outcome(Outcome.Kind.NEW, result, null, -1));
         assertThat(Wire.replyTo(event)).isEqualTo("b");

@@ -3,7 +3,7 @@ package jango.postgres;
 import jango.engine.BalanceChange;
 import jango.engine.BalanceView;
 import jango.engine.HoldView;
-import jango.engine.SnapshotCodec;
+import jango.engine.ResultCodec;
 import jango.engine.port.ShardStore;
 import jango.engine.port.ShardStore.ShardCommit;
 
@@ -47,6 +47,7 @@ final class CommitWriter {
                                  available, held, available_delta, held_delta)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
     private static final String INSERT_OUTBOX = "INSERT INTO outbox (shard, topic, partition, key, value) VALUES (?, ?, ?, ?, ?)";
+    private static final String INSERT_SHARD_ASSET = "INSERT INTO shard_assets (shard, code, scale) VALUES (?, ?, ?)";
     private static final String CURRENT_EPOCH = "SELECT epoch, owner FROM shards WHERE shard = ?";
 
     private CommitWriter() {
@@ -86,6 +87,23 @@ final class CommitWriter {
         insertResults(connection, commit.shard(), commit.results());
         insertHistory(connection, commit.shard(), commit.history());
         insertOutbox(connection, commit.shard(), commit.outbox());
+        insertAssets(connection, commit.shard(), commit.assets());
+    }
+
+    /** The assets the shard's log registered in this batch (the engine loads exactly these). */
+    private static void insertAssets(Connection connection, int shard, java.util.Map<String, Integer> assets) throws SQLException {
+        if (assets.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement insert = connection.prepareStatement(INSERT_SHARD_ASSET)) {
+            for (java.util.Map.Entry<String, Integer> asset : assets.entrySet()) {
+                insert.setInt(1, shard);
+                insert.setString(2, asset.getKey());
+                insert.setInt(3, asset.getValue());
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
     }
 
     private static void fence(Connection connection, ShardCommit commit) throws SQLException {
@@ -179,7 +197,7 @@ final class CommitWriter {
                 insert.setString(1, result.result().id());
                 insert.setInt(2, shard);
                 insert.setBytes(3, result.fingerprint());
-                insert.setBytes(4, SnapshotCodec.encodeResult(result.result()));
+                insert.setBytes(4, ResultCodec.encode(result.result()));
                 insert.addBatch();
             }
             insert.executeBatch();

@@ -1,5 +1,7 @@
 package jango.postgres;
 
+import jango.engine.StoredResult;
+import jango.engine.Archive;
 import jango.engine.BalanceView;
 import jango.engine.Engine;
 import jango.engine.HoldView;
@@ -115,7 +117,7 @@ public final class PgShardStore implements ShardStore {
      * so the load sees every batch the previous owner got committed and nothing after it.
      */
     @Override
-    public LoadedShard acquire(int shard, String owner) {
+    public LoadedShard acquire(int shard, String owner, Archive archive) {
         Objects.requireNonNull(owner, "owner");
         if (owner.isEmpty() || owner.length() > MAX_OWNER_NAME_CHARS) {
             throw new IllegalArgumentException("owner: " + owner + " (expected: 1.." + MAX_OWNER_NAME_CHARS + " characters)");
@@ -134,24 +136,24 @@ public final class PgShardStore implements ShardStore {
             }
         });
         log.info("event=pg_shard_acquired shard={} epoch={} owner={}", shard, epoch, owner);
-        return reload(shard, epoch);
+        return reload(shard, epoch, archive);
     }
 
     @Override
-    public LoadedShard reload(int shard, long epoch) {
+    public LoadedShard reload(int shard, long epoch, Archive archive) {
         long startNanos = System.nanoTime();
         ShardLoader.Loaded loaded;
         try {
             loaded = database.snapshot("load of shard " + shard + " at epoch " + epoch,
-                    connection -> ShardLoader.load(connection, shard, epoch));
+                    connection -> ShardLoader.load(connection, shard, epoch, archive));
         } catch (Fenced e) {
             log.warn("event=pg_shard_fenced shard={} epoch={} on=load reason=\"{}\"", shard, epoch, e.getMessage());
             throw e;
         }
         LoadedShard result = loaded.shard();
-        log.info("event=pg_shard_loaded shard={} epoch={} next_offset={} last_seq={} balances={} holds={} results={} ms={}",
+        log.info("event=pg_shard_loaded shard={} epoch={} next_offset={} last_seq={} balances={} open_holds={} ms={}",
                 shard, epoch, result.nextOffset(), result.engine().lastSeq(), loaded.balances(), loaded.holds(),
-                loaded.results(), (System.nanoTime() - startNanos) / 1_000_000);
+                (System.nanoTime() - startNanos) / 1_000_000);
         return result;
     }
 
@@ -268,18 +270,17 @@ public final class PgShardStore implements ShardStore {
     // ---- global ids --------------------------------------------------------------------------
 
     @Override
-    public Map<String, Engine.StoredResult> foreignResults(int shard, Collection<String> commandIds) {
+    public Map<String, StoredResult> results(Collection<String> commandIds) {
         if (commandIds.isEmpty()) {
             return Map.of();
         }
-        return database.transaction("read of foreign results for shard " + shard, connection -> {
-            Map<String, Engine.StoredResult> found = new HashMap<>();
+        return database.transaction("read of " + commandIds.size() + " results", connection -> {
+            Map<String, StoredResult> found = new HashMap<>();
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT command_id, fingerprint, result FROM results WHERE command_id = ANY (?) AND shard <> ?")) {
+                    "SELECT command_id, fingerprint, result FROM results WHERE command_id = ANY (?)")) {
                 Array array = connection.createArrayOf("text", commandIds.toArray());
                 try {
                     select.setArray(1, array);
-                    select.setInt(2, shard);
                     try (ResultSet row = select.executeQuery()) {
                         while (row.next()) {
                             found.put(row.getString("command_id"), ShardLoader.storedResult(row));
@@ -289,33 +290,33 @@ public final class PgShardStore implements ShardStore {
                     array.free();
                 }
             }
-            return Map.copyOf(found);
+            return found;
         });
     }
 
     @Override
-    public Set<String> foreignHolds(int shard, Collection<String> holdIds) {
+    public Map<String, HoldView> holds(Collection<String> holdIds) {
         if (holdIds.isEmpty()) {
-            return Set.of();
+            return Map.of();
         }
-        return database.transaction("read of foreign holds for shard " + shard, connection -> {
-            Set<String> found = new HashSet<>();
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT hold_id FROM holds WHERE hold_id = ANY (?) AND shard <> ?")) {
+        return database.transaction("read of " + holdIds.size() + " holds", connection -> {
+            Map<String, HoldView> found = new HashMap<>();
+            try (PreparedStatement select = connection.prepareStatement("""
+                    SELECT hold_id, account, asset, amount, remaining, expires_at_micros, state
+                    FROM holds WHERE hold_id = ANY (?)""")) {
                 Array array = connection.createArrayOf("text", holdIds.toArray());
                 try {
                     select.setArray(1, array);
-                    select.setInt(2, shard);
                     try (ResultSet row = select.executeQuery()) {
                         while (row.next()) {
-                            found.add(row.getString(1));
+                            found.put(row.getString("hold_id"), ShardLoader.holdView(row));
                         }
                     }
                 } finally {
                     array.free();
                 }
             }
-            return Set.copyOf(found);
+            return found;
         });
     }
 
@@ -413,7 +414,7 @@ public final class PgShardStore implements ShardStore {
     }
 
     @Override
-    public Engine.StoredResult result(String commandId) {
+    public StoredResult result(String commandId) {
         Objects.requireNonNull(commandId, "commandId");
         return database.transaction("read of the result of " + commandId, connection -> {
             try (PreparedStatement select = connection.prepareStatement(

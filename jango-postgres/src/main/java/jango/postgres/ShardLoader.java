@@ -1,10 +1,13 @@
 package jango.postgres;
 
+import jango.engine.StoredResult;
+import jango.engine.Archive;
 import jango.engine.Engine;
+import jango.engine.EngineRestore;
 import jango.engine.HoldState;
 import jango.engine.HoldView;
 import jango.engine.Result;
-import jango.engine.SnapshotCodec;
+import jango.engine.ResultCodec;
 import jango.engine.port.ShardStore;
 import jango.engine.port.ShardStore.LoadedShard;
 
@@ -24,11 +27,17 @@ final class ShardLoader {
     }
 
     /** Counts of what was loaded, for the log. */
-    record Loaded(LoadedShard shard, int balances, int holds, int results) {
+    record Loaded(LoadedShard shard, int balances, int holds) {
     }
 
-    static Loaded load(Connection connection, int shard, long epoch) throws SQLException {
-        Engine engine = new Engine();
+    /**
+     * Accounts, open holds and the shard's assets into an engine that asks {@code archive} for
+     * everything else (stored results, closed holds): its id filter is off (size 0), since distributed
+     * mode fetches each batch's ids in one query. Memory is set by accounts and open holds.
+     */
+    static Loaded load(Connection connection, int shard, long epoch, Archive archive) throws SQLException {
+        Engine engine = new Engine(0, archive);
+        EngineRestore restore = engine.restore();
         long nextOffset;
         try (PreparedStatement select = connection.prepareStatement(
                 "SELECT epoch, owner, next_offset, last_seq, last_at_micros FROM shards WHERE shard = ?")) {
@@ -42,26 +51,27 @@ final class ShardLoader {
                             + row.getLong("epoch") + " owned by " + row.getString("owner"));
                 }
                 nextOffset = row.getLong("next_offset");
-                engine.restorePosition(row.getLong("last_seq"), row.getLong("last_at_micros"));
+                restore.position(row.getLong("last_seq"), row.getLong("last_at_micros"));
             }
         }
-        loadAssets(connection, engine);
-        int balances = loadBalances(connection, shard, engine);
-        int holds = loadHolds(connection, shard, engine);
-        int results = loadResults(connection, shard, engine);
-        return new Loaded(new LoadedShard(shard, epoch, nextOffset, engine), balances, holds, results);
+        loadAssets(connection, shard, restore);
+        int balances = loadBalances(connection, shard, restore);
+        int holds = loadOpenHolds(connection, shard, restore);
+        return new Loaded(new LoadedShard(shard, epoch, nextOffset, engine), balances, holds);
     }
 
-    private static void loadAssets(Connection connection, Engine engine) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement("SELECT code, scale FROM assets");
-             ResultSet row = select.executeQuery()) {
-            while (row.next()) {
-                engine.restoreAsset(row.getString("code"), row.getInt("scale"));
+    private static void loadAssets(Connection connection, int shard, EngineRestore restore) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT code, scale FROM shard_assets WHERE shard = ?")) {
+            select.setInt(1, shard);
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    restore.asset(row.getString("code"), row.getInt("scale"));
+                }
             }
         }
     }
 
-    private static int loadBalances(Connection connection, int shard, Engine engine) throws SQLException {
+    private static int loadBalances(Connection connection, int shard, EngineRestore restore) throws SQLException {
         int count = 0;
         try (PreparedStatement select = connection.prepareStatement(
                 "SELECT owner, asset, available, held, revision FROM balances WHERE shard = ?")) {
@@ -69,7 +79,7 @@ final class ShardLoader {
             select.setInt(1, shard);
             try (ResultSet row = select.executeQuery()) {
                 while (row.next()) {
-                    engine.restoreAccount(row.getString("owner"), row.getString("asset"), Amounts.get(row, "available"),
+                    restore.account(row.getString("owner"), row.getString("asset"), Amounts.get(row, "available"),
                             Amounts.get(row, "held"), row.getLong("revision"));
                     count++;
                 }
@@ -78,16 +88,16 @@ final class ShardLoader {
         return count;
     }
 
-    private static int loadHolds(Connection connection, int shard, Engine engine) throws SQLException {
+    private static int loadOpenHolds(Connection connection, int shard, EngineRestore restore) throws SQLException {
         int count = 0;
         try (PreparedStatement select = connection.prepareStatement("""
                 SELECT hold_id, account, asset, amount, remaining, expires_at_micros, state
-                FROM holds WHERE shard = ?""")) {
+                FROM holds WHERE shard = ? AND state = 'OPEN'""")) {
             select.setFetchSize(FETCH_ROWS);
             select.setInt(1, shard);
             try (ResultSet row = select.executeQuery()) {
                 while (row.next()) {
-                    engine.restoreHold(holdView(row));
+                    restore.openHold(holdView(row));
                     count++;
                 }
             }
@@ -101,34 +111,17 @@ final class ShardLoader {
                 HoldState.valueOf(row.getString("state")));
     }
 
-    private static int loadResults(Connection connection, int shard, Engine engine) throws SQLException {
-        int count = 0;
-        try (PreparedStatement select = connection.prepareStatement(
-                "SELECT command_id, fingerprint, result FROM results WHERE shard = ?")) {
-            select.setFetchSize(FETCH_ROWS);
-            select.setInt(1, shard);
-            try (ResultSet row = select.executeQuery()) {
-                while (row.next()) {
-                    Engine.StoredResult stored = storedResult(row);
-                    engine.restoreResult(stored.fingerprint(), stored.result());
-                    count++;
-                }
-            }
-        }
-        return count;
-    }
-
-    static Engine.StoredResult storedResult(ResultSet row) throws SQLException {
+    static StoredResult storedResult(ResultSet row) throws SQLException {
         String commandId = row.getString("command_id");
         Result result;
         try {
-            result = SnapshotCodec.decodeResult(row.getBytes("result"));
+            result = ResultCodec.decode(row.getBytes("result"));
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("result of command " + commandId + " does not decode", e);
         }
         if (!commandId.equals(result.id())) {
             throw new IllegalStateException("result stored under command " + commandId + " is of command " + result.id());
         }
-        return new Engine.StoredResult(row.getBytes("fingerprint"), result);
+        return new StoredResult(row.getBytes("fingerprint"), result);
     }
 }

@@ -1,5 +1,6 @@
 package jango.postgres;
 
+import jango.engine.StoredResult;
 import jango.engine.BalanceChange;
 import jango.engine.BalanceView;
 import jango.engine.Command;
@@ -7,6 +8,7 @@ import jango.engine.Decimal;
 import jango.engine.Engine;
 import jango.engine.HoldView;
 import jango.engine.Int128;
+import jango.engine.Outcome;
 import jango.engine.SnapshotCodec;
 import jango.engine.port.HistoryEntry;
 import jango.engine.port.HistoryPage;
@@ -90,7 +92,7 @@ class PgShardStoreTest {
     }
 
     private static ShardDriver start(ShardStore store, int shard, String owner, long seed) {
-        ShardDriver driver = new ShardDriver(shard, seed).take(store.acquire(shard, owner));
+        ShardDriver driver = new ShardDriver(shard, seed).take(ShardDriver.acquire(store, shard, owner));
         store.commit(driver.registerAssets(store));
         return driver;
     }
@@ -113,11 +115,11 @@ class PgShardStoreTest {
         assertThat(open(config).shardCount()).as("another instance reads the same count").isEqualTo(4);
         assertThat(open(config).init(2)).isEqualTo(4);
         assertThatThrownBy(() -> store.init(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shards: 0");
-        assertThatThrownBy(() -> store.acquire(4, "a")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shard: 4");
+        assertThatThrownBy(() -> ShardDriver.acquire(store, 4, "a")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shard: 4");
     }
 
     @Test
-    void committedBatchesReloadIntoTheSameState(TestInfo test) {
+    void committedBatchesReloadIntoTheSameState(TestInfo test) throws SQLException {
         PgShardStore store = newStore(test);
         store.init(2);
         ShardDriver zero = start(store, 0, "a", 1);
@@ -127,14 +129,14 @@ class PgShardStoreTest {
             store.commit(one.batch(150));
         }
         for (ShardDriver driver : List.of(zero, one)) {
-            LoadedShard loaded = store.reload(driver.shard, driver.epoch());
+            LoadedShard loaded = ShardDriver.reload(store, driver.shard, driver.epoch());
             assertThat(SnapshotCodec.stateHash(loaded.engine())).as("shard %s", driver.shard).isEqualTo(driver.stateHash());
-            assertThat(loaded.engine().resultCount()).isEqualTo(driver.engine().resultCount()).isGreaterThan(1000);
+            assertThat(rowCounts().get("results")).isGreaterThan(2000);
             assertThat(loaded.nextOffset()).isEqualTo(3 + 15 * 150);
             loaded.engine().checkInvariants();
             // The loaded engine carries on where the live one was: same next state for the same commands.
             ShardDriver twin = new ShardDriver(driver.shard, 99).take(loaded);
-            ShardDriver live = new ShardDriver(driver.shard, 99).take(store.reload(driver.shard, driver.epoch()));
+            ShardDriver live = new ShardDriver(driver.shard, 99).take(ShardDriver.reload(store, driver.shard, driver.epoch()));
             twin.batch(200);
             live.batch(200);
             assertThat(twin.stateHash()).isEqualTo(live.stateHash());
@@ -151,7 +153,7 @@ class PgShardStoreTest {
         Map<String, Int128[]> systemSums = new HashMap<>();
         for (ShardDriver driver : drivers) {
             Engine engine = driver.engine();
-            engine.forEachBalance(balance -> {
+            engine.view().forEachBalance(balance -> {
                 if (balance.account().startsWith("@")) {
                     systemSums.merge(balance.account() + " " + balance.asset(),
                             new Int128[] {balance.available(), balance.held(), Int128.of(balance.revision())},
@@ -162,7 +164,7 @@ class PgShardStoreTest {
             });
             for (String user : driver.users()) {
                 List<BalanceView> expected = new ArrayList<>();
-                engine.forEachBalance(b -> {
+                engine.view().forEachBalance(b -> {
                     if (b.account().equals(user)) {
                         expected.add(b);
                     }
@@ -170,11 +172,11 @@ class PgShardStoreTest {
                 expected.sort(Comparator.comparing(BalanceView::asset));
                 assertThat(store.balances(user, null)).containsExactlyElementsOf(expected);
             }
-            engine.forEachHold(hold -> assertThat(store.hold(hold.holdId())).isEqualTo(hold));
+            engine.view().forEachOpenHold(hold -> assertThat(store.hold(hold.holdId())).isEqualTo(hold));
             for (int i = 0; i < 50; i++) {
                 String id = "s" + driver.shard + "c" + i;
-                Engine.StoredResult stored = engine.storedResult(id);
-                Engine.StoredResult read = store.result(id);
+                StoredResult stored = driver.made(id);
+                StoredResult read = store.result(id);
                 if (stored == null) {
                     assertThat(read).isNull();
                 } else {
@@ -201,7 +203,7 @@ class PgShardStoreTest {
         store.commit(a.batch(200));
         String committed = a.stateHash();
 
-        LoadedShard b = store.acquire(0, "b");
+        LoadedShard b = ShardDriver.acquire(store, 0, "b");
         assertThat(b.epoch()).isEqualTo(a.epoch() + 1);
         assertThat(SnapshotCodec.stateHash(b.engine())).isEqualTo(committed);
 
@@ -211,11 +213,11 @@ class PgShardStoreTest {
                 .hasMessageContaining("epoch " + a.epoch() + " is stale").hasMessageContaining("owned by b");
         assertThat(rowCounts()).as("a fenced commit writes nothing").isEqualTo(before);
         assertThat(store.shardRows().getFirst().nextOffset()).isEqualTo(b.nextOffset());
-        assertThatThrownBy(() -> store.reload(0, a.epoch())).isInstanceOf(ShardStore.Fenced.class);
+        assertThatThrownBy(() -> ShardDriver.reload(store, 0, a.epoch())).isInstanceOf(ShardStore.Fenced.class);
 
         ShardDriver bDriver = new ShardDriver(0, 4).take(b);
         store.commit(bDriver.batch(200));
-        assertThat(SnapshotCodec.stateHash(store.reload(0, b.epoch()).engine())).isEqualTo(bDriver.stateHash());
+        assertThat(SnapshotCodec.stateHash(ShardDriver.reload(store, 0, b.epoch()).engine())).isEqualTo(bDriver.stateHash());
         assertThat(store.shardRows().getFirst().owner()).isEqualTo("b");
     }
 
@@ -249,13 +251,13 @@ class PgShardStoreTest {
                     }
                 });
                 assertThat(committing.await(10, TimeUnit.SECONDS)).isTrue();
-                LoadedShard taken = store.acquire(0, "b" + round);
+                LoadedShard taken = ShardDriver.acquire(store, 0, "b" + round);
                 int commits = fenced.get(10, TimeUnit.SECONDS);
                 assertThat(commits).isGreaterThanOrEqualTo(3);
                 assertThat(taken.nextOffset()).as("round %s: the last successful commit is loaded", round)
                         .isEqualTo(lastCommitted.get());
                 assertThat(SnapshotCodec.stateHash(taken.engine())).isEqualTo(hashByOffset.get(taken.nextOffset()));
-                writer.take(store.acquire(0, "a")); // the writer takes the shard back from what is committed
+                writer.take(ShardDriver.acquire(store, 0, "a")); // the writer takes the shard back from what is committed
             }
         } finally {
             executor.shutdownNow();
@@ -268,32 +270,45 @@ class PgShardStoreTest {
         store.init(2);
         ShardDriver zero = start(store, 0, "a", 6);
         ShardDriver one = start(store, 1, "a", 7);
-        store.commit(zero.batch(List.of(
+        ShardCommit first = zero.batch(List.of(
                 new Command.Deposit("x1", "s0u1", "USD", Decimal.parse("10", false)),
-                new Command.PlaceHold("x2", "s0u1", "USD", Decimal.parse("4", false), "hold-1", Command.NO_EXPIRY))));
+                new Command.PlaceHold("x2", "s0u1", "USD", Decimal.parse("4", false), "hold-1", Command.NO_EXPIRY)));
+        // Shard 1 races: it applies the same command id before shard 0's commit, so it cannot know.
+        ShardCommit sameResult = one.batch(List.of(new Command.Deposit("x1", "s1u1", "USD", Decimal.parse("1", false))));
+        store.commit(first);
 
-        assertThat(store.foreignResults(1, List.of("x1", "x2", "unknown"))).containsOnlyKeys("x1", "x2");
-        assertThat(store.foreignResults(1, List.of("x1")).get("x1").result()).isEqualTo(zero.engine().storedResult("x1").result());
-        assertThat(store.foreignResults(0, List.of("x1", "x2"))).isEmpty();
-        assertThat(store.foreignResults(1, List.of())).isEmpty();
-        assertThat(store.foreignHolds(1, List.of("hold-1", "hold-2"))).containsExactly("hold-1");
-        assertThat(store.foreignHolds(0, List.of("hold-1"))).isEmpty();
+        assertThat(store.results(List.of("x1", "x2", "unknown"))).containsOnlyKeys("x1", "x2");
+        assertThat(store.results(List.of("x1")).get("x1").result().status()).isEqualTo(jango.engine.Status.APPLIED);
+        assertThat(store.results(List.of())).isEmpty();
+        assertThat(store.holds(List.of("hold-1", "hold-2"))).containsOnlyKeys("hold-1");
+        assertThat(store.holds(List.of("hold-1")).get("hold-1").account()).isEqualTo("s0u1");
 
-        // Shard 1 raced: it stored the same command id, or placed the same hold id, before it could know.
         Map<String, Long> before = rowCounts();
         long offsetBefore = store.shardRows().get(1).nextOffset();
-        ShardCommit sameResult = one.batch(List.of(new Command.Deposit("x1", "s1u1", "USD", Decimal.parse("1", false))));
         assertThatThrownBy(() -> store.commit(sameResult)).isInstanceOf(ShardStore.Unavailable.class)
                 .isNotInstanceOf(ShardStore.Fenced.class).hasMessageContaining("results_pkey");
-        one.take(store.reload(1, one.epoch()));
+        one.take(ShardDriver.reload(store, 1, one.epoch()));
+        // The same for a hold id.
+        ShardCommit second = zero.batch(List.of(
+                new Command.PlaceHold("x3", "s0u1", "USD", Decimal.parse("1", false), "hold-2", Command.NO_EXPIRY)));
         ShardCommit sameHold = one.batch(List.of(new Command.Deposit("y1", "s1u1", "USD", Decimal.parse("9", false)),
-                new Command.PlaceHold("y2", "s1u1", "USD", Decimal.parse("3", false), "hold-1", Command.NO_EXPIRY)));
+                new Command.PlaceHold("y2", "s1u1", "USD", Decimal.parse("3", false), "hold-2", Command.NO_EXPIRY)));
+        store.commit(second);
+        before = rowCounts();
         assertThatThrownBy(() -> store.commit(sameHold)).isInstanceOf(ShardStore.Unavailable.class)
-                .hasMessageContaining("hold hold-1 already exists on shard 0");
+                .hasMessageContaining("hold hold-2 already exists on shard 0");
         assertThat(rowCounts()).isEqualTo(before);
         assertThat(store.shardRows().get(1).nextOffset()).isEqualTo(offsetBefore);
-        assertThat(store.hold("hold-1").account()).isEqualTo("s0u1");
+        assertThat(store.hold("hold-2").account()).isEqualTo("s0u1");
         assertThat(store.stateSummary().invariantViolation()).isNull();
+
+        // Once committed, the ids are known to every shard: a later command with them is answered from the store.
+        one.take(ShardDriver.reload(store, 1, one.epoch()));
+        Outcome replay = one.applyAlone(new Command.Deposit("x1", "s1u1", "USD", Decimal.parse("1", false)));
+        assertThat(replay.kind()).isEqualTo(Outcome.Kind.ID_CONFLICT);
+        Outcome hold = one.applyAlone(new Command.PlaceHold("y3", "s1u1", "USD", Decimal.parse("1", false), "hold-1",
+                Command.NO_EXPIRY));
+        assertThat(hold.result().reason()).isEqualTo(jango.engine.Reason.HOLD_EXISTS);
     }
 
     @Test
@@ -315,13 +330,13 @@ class PgShardStoreTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a message of shard 1 in a commit of shard 0");
         assertThat(rowCounts()).isEqualTo(before);
         store.commit(commit);
-        assertThat(SnapshotCodec.stateHash(store.reload(0, driver.epoch()).engine())).isEqualTo(driver.stateHash());
+        assertThat(SnapshotCodec.stateHash(ShardDriver.reload(store, 0, driver.epoch()).engine())).isEqualTo(driver.stateHash());
     }
 
     private static ShardCommit with(ShardCommit commit, java.util.Collection<BalanceView> balances,
                                     java.util.Collection<HoldView> holds, List<ShardStore.OutboxMessage> outbox) {
         return new ShardCommit(commit.shard(), commit.epoch(), commit.nextOffset(), commit.lastSeq(), commit.lastAtMicros(),
-                balances, holds, commit.results(), commit.history(), outbox);
+                balances, holds, commit.results(), commit.history(), outbox, commit.assets());
     }
 
     /** The ends of the 128-bit range survive NUMERIC(39,0) exactly, and a system owner's rows are summed over shards. */
@@ -332,22 +347,26 @@ class PgShardStoreTest {
         List<Int128> values = List.of(Int128.MIN, Int128.MAX, Int128.ZERO, Int128.of(-1), Int128.of(Long.MIN_VALUE),
                 Int128.of(Long.MAX_VALUE), Int128.of(0, Long.MIN_VALUE), Int128.of(-2, Long.MAX_VALUE), Int128.of(1, 0));
         for (int shard = 0; shard < 2; shard++) {
-            LoadedShard loaded = store.acquire(shard, "a");
+            LoadedShard loaded = ShardDriver.acquire(store, shard, "a");
             List<BalanceView> balances = new ArrayList<>();
             for (int i = 0; i < values.size(); i++) {
                 Int128 value = shard == 0 ? values.get(i) : Int128.ZERO;
                 balances.add(new BalanceView("@edge", "A" + i, value, Int128.ZERO, 1));
                 balances.add(new BalanceView("user" + shard, "A" + i, value, value, 1));
             }
-            store.commit(new ShardCommit(shard, loaded.epoch(), 1, 1, 1, balances, List.of(), List.of(), List.of(), List.of()));
+            Map<String, Integer> assets = new java.util.HashMap<>();
+            for (int i = 0; i < values.size(); i++) {
+                assets.put("A" + i, 0);
+            }
+            store.commit(new ShardCommit(shard, loaded.epoch(), 1, 1, 1, balances, List.of(), List.of(), List.of(), List.of(), assets));
         }
         for (int i = 0; i < values.size(); i++) {
             assertThat(store.balances("@edge", "A" + i)).containsExactly(new BalanceView("@edge", "A" + i, values.get(i), Int128.ZERO, 2));
             assertThat(store.balances("user0", "A" + i)).containsExactly(new BalanceView("user0", "A" + i, values.get(i), values.get(i), 1));
         }
-        Engine loaded = store.reload(0, 1).engine();
-        assertThat(loaded.balance("user0", "A0").available()).isEqualTo(Int128.MIN);
-        assertThat(loaded.balance("user0", "A1").held()).isEqualTo(Int128.MAX);
+        Engine loaded = ShardDriver.reload(store, 0, 1).engine();
+        assertThat(loaded.view().balance("user0", "A0").available()).isEqualTo(Int128.MIN);
+        assertThat(loaded.view().balance("user0", "A1").held()).isEqualTo(Int128.MAX);
     }
 
     // ---- assets ------------------------------------------------------------------------------
@@ -557,24 +576,24 @@ class PgShardStoreTest {
             store.commit(driver.batch(100));
             String committed = driver.stateHash();
 
+            ShardCommit lost = driver.batch(100); // applied (its ids read from the store first), then the database goes
             own.stop();
-            ShardCommit lost = driver.batch(100);
             long startNanos = System.nanoTime();
             assertThatThrownBy(() -> store.commit(lost)).isInstanceOf(ShardStore.Unavailable.class)
                     .isNotInstanceOf(ShardStore.Fenced.class).hasMessageContaining("commit of shard 0");
             assertThatThrownBy(() -> store.balances("s0u1", null)).isInstanceOf(ShardStore.Unavailable.class)
                     .hasMessageContaining("read of s0u1's balances");
-            assertThatThrownBy(() -> store.reload(0, driver.epoch())).isInstanceOf(ShardStore.Unavailable.class);
+            assertThatThrownBy(() -> ShardDriver.reload(store, 0, driver.epoch())).isInstanceOf(ShardStore.Unavailable.class);
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos)).as("fails fast, bounded").isLessThan(15_000);
             assertThatThrownBy(() -> PgShardStore.open(own.config())).isInstanceOf(ShardStore.Unavailable.class)
                     .hasMessageContaining("cannot connect");
 
             own.start();
-            LoadedShard reloaded = awaitAvailable(() -> store.reload(0, driver.epoch()));
+            LoadedShard reloaded = awaitAvailable(() -> ShardDriver.reload(store, 0, driver.epoch()));
             assertThat(SnapshotCodec.stateHash(reloaded.engine())).as("the lost batch is not there").isEqualTo(committed);
             driver.take(reloaded);
             store.commit(driver.batch(100));
-            assertThat(SnapshotCodec.stateHash(store.reload(0, driver.epoch()).engine())).isEqualTo(driver.stateHash());
+            assertThat(SnapshotCodec.stateHash(ShardDriver.reload(store, 0, driver.epoch()).engine())).isEqualTo(driver.stateHash());
         }
     }
 
@@ -616,7 +635,7 @@ class PgShardStoreTest {
         List<Long> sorted = micros.stream().sorted().toList();
         log.info("event=commit_cost commands=1000 rows={} median_ms={} max_ms={}", rows, sorted.get(3) / 1000.0,
                 sorted.getLast() / 1000.0);
-        assertThat(SnapshotCodec.stateHash(store.reload(0, driver.epoch()).engine())).isEqualTo(driver.stateHash());
+        assertThat(SnapshotCodec.stateHash(ShardDriver.reload(store, 0, driver.epoch()).engine())).isEqualTo(driver.stateHash());
     }
 
     // ---- helpers -----------------------------------------------------------------------------

@@ -12,7 +12,9 @@ import jango.engine.Int128;
 import jango.engine.Leg;
 import jango.engine.Outcome;
 import jango.engine.Result;
+import jango.engine.ResultCodec;
 import jango.engine.SnapshotCodec;
+import jango.writer.StoreArchive;
 import jango.engine.port.ShardStore;
 import jango.engine.port.ShardStore.LoadedShard;
 import jango.engine.port.ShardStore.ShardCommit;
@@ -22,14 +24,18 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.Random;
 
 /**
  * One shard's writer as distributed mode drives it, minus Kafka: a seeded random stream of
- * commands over the shard's own users (and the shared system accounts) applied to an engine, then
- * collected into one {@link ShardCommit} per batch: the final state of every touched account and
- * hold, the new results, every balance change and one outbox message per new result.
+ * commands over the shard's own users (and the shared system accounts), the ids of each batch
+ * fetched from the store first ({@link StoreArchive}, as the writer does), applied to an engine,
+ * then collected into one {@link ShardCommit} per batch: the final state of every touched account
+ * and hold, the new results, every balance change, one outbox message per new result, and the
+ * assets the batch registered.
  */
 final class ShardDriver {
     static final Map<String, Integer> SCALES = Map.of("USD", 2, "WEI", 18, "PTS", 0);
@@ -51,8 +57,10 @@ final class ShardDriver {
     /** Everything the current batch did, for its commit. */
     private final Map<String, BalanceView> touchedBalances = new LinkedHashMap<>();
     private final Map<String, HoldView> touchedHolds = new LinkedHashMap<>();
-    private final List<ShardStore.NewResult> newResults = new ArrayList<>();
     private final List<BalanceChange> changes = new ArrayList<>();
+    private final Map<String, Integer> registered = new LinkedHashMap<>();
+    /** Every result this driver's batches made, by command id (the engine keeps none: they are in the store). */
+    private final Map<String, jango.engine.StoredResult> made = new java.util.HashMap<>();
     private final EngineListener listener = new EngineListener() {
         @Override
         public void balanceChanged(BalanceChange change) {
@@ -62,9 +70,18 @@ final class ShardDriver {
 
         @Override
         public void holdChanged(HoldView hold) {
-            touchedHolds.put(hold.holdId(), null);
+            touchedHolds.put(hold.holdId(), hold);
         }
     };
+
+    /** Takes the shard for {@code owner}: a new epoch, and an engine that asks the store through a {@link StoreArchive}. */
+    static LoadedShard acquire(ShardStore store, int shard, String owner) {
+        return store.acquire(shard, owner, new StoreArchive(store));
+    }
+
+    static LoadedShard reload(ShardStore store, int shard, long epoch) {
+        return store.reload(shard, epoch, new StoreArchive(store));
+    }
 
     ShardDriver(int shard, long seed) {
         this.shard = shard;
@@ -78,6 +95,7 @@ final class ShardDriver {
         this.epoch = loaded.epoch();
         this.nextOffset = loaded.nextOffset();
         this.nowMicros = Math.max(nowMicros, engine.lastAtMicros());
+        archive().clear();
         return this;
     }
 
@@ -99,36 +117,85 @@ final class ShardDriver {
 
     /** Registers the test assets in the store and in the engine (as log entries), as one batch. */
     ShardCommit registerAssets(ShardStore store) {
+        List<Command> registrations = new ArrayList<>();
         for (String asset : ASSETS) {
             store.registerAsset(asset, SCALES.get(asset));
-            apply(new Command.RegisterAsset(asset, SCALES.get(asset)));
+            registrations.add(new Command.RegisterAsset(asset, SCALES.get(asset)));
         }
-        return collect(ASSETS.size());
+        return batch(registrations);
     }
 
-    /** Applies {@code commands} random commands and returns the batch's commit (the driver moves on as if it succeeded). */
+    /**
+     * Applies {@code commands} random commands and returns the batch's commit (the driver moves on as
+     * if it succeeded). The commands are chosen from the state before the batch.
+     */
     ShardCommit batch(int commands) {
+        List<Command> chosen = new ArrayList<>(commands);
         for (int i = 0; i < commands; i++) {
-            if (random.nextInt(3) > 0) {
-                nowMicros += random.nextInt(300);
-            }
-            apply(command());
+            chosen.add(command());
         }
-        return collect(commands);
+        return batch(chosen);
     }
 
     /** Applies exactly these commands as one batch. */
     ShardCommit batch(List<Command> commands) {
-        commands.forEach(this::apply);
+        prefetch(commands);
+        for (Command command : commands) {
+            if (random.nextInt(3) > 0) {
+                nowMicros += random.nextInt(300);
+            }
+            apply(command);
+        }
         return collect(commands.size());
     }
 
-    Outcome apply(Command command) {
+    private void prefetch(List<Command> commands) {
+        Set<String> ids = new LinkedHashSet<>();
+        Set<String> holds = new LinkedHashSet<>();
+        for (Command command : commands) {
+            if (command.id() != null) {
+                ids.add(command.id());
+            }
+            switch (command) {
+                case Command.PlaceHold h -> holds.add(h.holdId());
+                case Command.Release r -> holds.add(r.holdId());
+                case Command.Transfer t -> t.legs().stream().map(Leg::holdId).filter(java.util.Objects::nonNull).forEach(holds::add);
+                default -> {
+                }
+            }
+        }
+        try {
+            archive().prefetch(ids, holds);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private StoreArchive archive() {
+        return (StoreArchive) engine.archive();
+    }
+
+    /** The result a batch of this driver made for the id, or null. */
+    jango.engine.StoredResult made(String commandId) {
+        return made.get(commandId);
+    }
+
+    /** One command as a batch of its own (its ids fetched first); the batch is not committed. */
+    Outcome applyAlone(Command command) {
+        prefetch(List.of(command));
+        Outcome outcome = apply(command);
+        collect(1);
+        return outcome;
+    }
+
+    private Outcome apply(Command command) {
         Outcome outcome = engine.apply(engine.lastSeq() + 1, nowMicros, command, listener);
         if (outcome.kind() == Outcome.Kind.NEW) {
-            Result result = outcome.result();
-            newResults.add(new ShardStore.NewResult(engine.storedResult(result.id()).fingerprint(), result));
-            result.balances().forEach(b -> touchedBalances.put(b.account() + " " + b.asset(), null));
+            outcome.result().balances().forEach(b -> touchedBalances.put(b.account() + " " + b.asset(), null));
+        }
+        if (outcome.kind() == Outcome.Kind.ASSET_CREATED) {
+            Command.RegisterAsset registration = (Command.RegisterAsset) command;
+            registered.put(registration.code(), registration.scale());
         }
         return outcome;
     }
@@ -138,20 +205,22 @@ final class ShardDriver {
         List<BalanceView> balances = new ArrayList<>();
         for (String key : touchedBalances.keySet()) {
             int space = key.indexOf(' ');
-            balances.add(engine.balance(key.substring(0, space), key.substring(space + 1)));
+            balances.add(engine.view().balance(key.substring(0, space), key.substring(space + 1)));
         }
-        List<HoldView> holds = touchedHolds.keySet().stream().map(engine::hold).toList();
+        List<HoldView> holds = List.copyOf(touchedHolds.values());
+        List<ShardStore.NewResult> newResults = List.copyOf(archive().newResults());
+        newResults.forEach(r -> made.put(r.result().id(), new jango.engine.StoredResult(r.fingerprint(), r.result())));
         List<ShardStore.OutboxMessage> outbox = newResults.stream()
-                .map(r -> new ShardStore.OutboxMessage(0, shard, "events", shard, r.result().id(),
-                        SnapshotCodec.encodeResult(r.result())))
+                .map(r -> new ShardStore.OutboxMessage(0, shard, "events", shard, r.result().id(), ResultCodec.encode(r.result())))
                 .toList();
         nextOffset += commands;
         ShardCommit commit = new ShardCommit(shard, epoch, nextOffset, engine.lastSeq(), engine.lastAtMicros(),
-                balances, holds, List.copyOf(newResults), List.copyOf(changes), outbox);
+                balances, holds, newResults, List.copyOf(changes), outbox, Map.copyOf(registered));
         touchedBalances.clear();
         touchedHolds.clear();
-        newResults.clear();
         changes.clear();
+        registered.clear();
+        archive().clear();
         return commit;
     }
 
@@ -234,7 +303,7 @@ final class ShardDriver {
 
     private HoldView openHold() {
         for (int tries = 0; tries < 5 && !holdIds.isEmpty(); tries++) {
-            HoldView hold = engine.hold(pick(holdIds));
+            HoldView hold = engine.view().hold(pick(holdIds));
             if (hold != null && hold.state() == HoldState.OPEN) {
                 return hold;
             }
@@ -259,7 +328,7 @@ final class ShardDriver {
 
     /** Mostly what the account has or less, sometimes more (a rejection). */
     private Decimal debit(String account, String asset) {
-        BalanceView balance = engine.balance(account, asset);
+        BalanceView balance = engine.view().balance(account, asset);
         BigInteger available = balance == null ? BigInteger.ZERO : balance.available().toBigInteger();
         if (available.signum() > 0 && random.nextInt(10) < 8) {
             return amount(asset, upTo(available));

@@ -28,14 +28,22 @@ public final class JangoMetrics implements LedgerObserver {
     private final Timer applyTime = Timer.builder("jango.batch.apply").description("engine apply of one batch")
             .publishPercentiles(0.5, 0.99).register(registry);
 
+    public JangoMetrics() {
+        // Heap, GC and threads: a soak reads the heap after a full collection here.
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+    }
+
     public PrometheusMeterRegistry registry() {
         return registry;
     }
 
     /** Shard gauges read the ledger when scraped. */
     public void bind(Ledger ledger) {
-        Gauge.builder("jango.shards.halted", ledger, l -> l.shards().stream().filter(s -> !s.up()).count())
+        Gauge.builder("jango.shards.halted", ledger, l -> l.shards().stream().filter(ShardStatus::halted).count())
                 .description("shards halted after an infrastructure failure").register(registry);
+        Gauge.builder("jango.shards.stalled", ledger, l -> l.shards().stream().filter(ShardStatus::stalled).count())
+                .description("shards with work waiting and no progress for seconds (a stuck disk, a GC spiral)").register(registry);
         Gauge.builder("jango.log.applied.seq", ledger, l -> l.shards().stream().mapToLong(ShardStatus::appliedSeq).max().orElse(0))
                 .description("last applied log position").register(registry);
     }

@@ -25,6 +25,8 @@ import com.linecorp.armeria.server.ServiceConfig;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import jango.engine.BalanceView;
 import jango.engine.Command;
+import jango.engine.CommandCodec;
+import jango.engine.StoredResult;
 import jango.engine.HoldView;
 import jango.engine.Names;
 import jango.engine.Outcome;
@@ -179,9 +181,9 @@ public final class JangoServer implements AutoCloseable {
         return withBody(ctx, req, body -> {
             Command command = CommandParser.parse(parse(body), "");
             requirePlaceable(command, "");
-            Result stored;
+            StoredResult stored;
             try {
-                stored = ledger.result(command.id());
+                stored = ledger.knownResult(command.id());
             } catch (LedgerUnavailableException e) {
                 // The lookup is only a shortcut for retries: the log still answers a replay, so a
                 // store that cannot be read (distributed mode, database down) must not refuse the command.
@@ -189,7 +191,8 @@ public final class JangoServer implements AutoCloseable {
             }
             if (stored != null) {
                 // Answered from the store without touching the log: retries are cheap.
-                return ledger.sameBody(command.id(), command) ? replayed(stored) : idConflict(command.id());
+                byte[] fingerprint = CommandCodec.encode(command);
+                return stored.sameBody(fingerprint, 0, fingerprint.length) ? replayed(stored.result()) : idConflict(command.id());
             }
             return submit(ctx, List.of(command), outcomes -> {
                 Outcome outcome = outcomes.get(0);

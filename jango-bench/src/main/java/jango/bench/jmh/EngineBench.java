@@ -1,11 +1,18 @@
 package jango.bench.jmh;
 
-import jango.engine.BalanceChange;
+import jango.engine.Applied;
+import jango.engine.Archive;
+import jango.engine.ByteWriter;
 import jango.engine.Command;
+import jango.engine.CommandCodec;
 import jango.engine.Engine;
 import jango.engine.EngineListener;
 import jango.engine.HoldView;
+import jango.engine.MemoryArchive;
 import jango.engine.Outcome;
+import jango.engine.ResultCodec;
+import jango.engine.Status;
+import jango.engine.StoredResult;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -21,69 +28,74 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
-import org.openjdk.jmh.infra.Blackhole;
 
 import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The engine alone: no journal, no I/O, no threads. Each invocation applies one batch (one sequencer
- * timestamp, consecutive seqs) of pre-built commands to an engine holding {@code accounts} funded users,
- * exactly as the writer thread does after the fsync. Events go to a {@link Blackhole}, as they would go
- * to the read model.
+ * timestamp, consecutive seqs) of pre-built commands, exactly as the writer does after the fsync:
+ * {@link Engine#execute} with the command's encoding as its fingerprint (the writer slices it out of
+ * the journal record), and every new result and closed hold encoded into a reusable buffer by the
+ * archive, as the embedded archive does before the index writes them. Nothing is materialised as
+ * objects: that is the writer's hot path.
  *
  * <p>Scores: the primary score counts batches per second; the secondary {@code commands} counter
  * counts commands per second, the figure to read. ({@code @OperationsPerInvocation} takes a
- * compile-time constant, so it cannot follow the {@code batchSize} parameter.)
+ * compile-time constant, so it cannot follow the {@code batchSize} parameter.) Run with
+ * {@code -prof gc}: {@code gc.alloc.rate.norm} divided by {@code batchSize} is the allocation per
+ * command.
  *
- * <p>Every command has a unique id, and the engine keeps every result forever, so state grows as the
- * benchmark runs. Each iteration therefore starts from a fresh, freshly funded engine and replays the
- * same pre-built command stream from its start. The stream is built before the first iteration for
- * {@code jango.bench.commandsPerSecond} (default {@value #DEFAULT_COMMANDS_PER_SECOND}) over the longest
- * iteration, and between iterations it is extended to three times what any iteration used, outside
- * the measurement, up to {@value #MAX_STREAM_LENGTH} commands. An iteration that still runs past its
- * end fails rather than measure replays.
+ * <p>Every iteration starts from the same funded state ({@link Engine#fork}) and applies the same
+ * pre-built stream from its start, so every id is new to the engine, as in production. The stream is
+ * built before the first iteration for {@code jango.bench.commandsPerSecond} (default
+ * {@value #DEFAULT_COMMANDS_PER_SECOND}) over the longest iteration, and between iterations it is
+ * extended to three times what any iteration used, outside the measurement, up to
+ * {@value #MAX_STREAM_LENGTH} commands. An iteration that still runs past its end fails rather than
+ * measure replays.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 2)
-@Measurement(iterations = 3, time = 2)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 3, time = 1)
 // A fixed heap, so that heap resizing is no part of the score; prepended, so -jvmArgsAppend keeps it.
-@Fork(value = 1, jvmArgsPrepend = {"-Xms4g", "-Xmx4g"})
+@Fork(value = 1, jvmArgsPrepend = {"-Xms6g", "-Xmx6g"})
 public class EngineBench {
     /** The first iteration's stream is sized for this rate; {@code -Django.bench.commandsPerSecond} overrides it. */
-    static final long DEFAULT_COMMANDS_PER_SECOND = 1_000_000;
+    static final long DEFAULT_COMMANDS_PER_SECOND = 4_000_000;
     /** The stream never grows past this, so that it fits the benchmark's heap next to the engine. */
-    static final int MAX_STREAM_LENGTH = 8_000_000;
+    static final int MAX_STREAM_LENGTH = 10_000_000;
     /** Share of the commands that must be APPLIED: rejections are cheap and would flatter the score. */
     static final double MIN_APPLIED_SHARE = 0.9;
+    /** The production id filter (EmbeddedConfig's default). */
+    static final int ID_FILTER_BYTES = 64 << 20;
     private static final long SEED = 20261126L;
     private static final long MICROS_PER_BATCH = 1_000;
 
-    @Param({"10000", "100000"})
+    @Param({"10000", "1000000"})
     public int accounts;
 
-    @Param({"1", "100", "10000"})
+    @Param({"10000"})
     public int batchSize;
 
     /** {@code transfer}: two-account transfers; {@code exchange}: holds, four-leg settlements, releases. */
     @Param({"transfer", "exchange"})
     public String mix;
 
-    private List<Command> funding;
     private Supplier<Command> source;
     private Command[] stream;
+    private byte[][] encoded;
     private int streamLength;
     private long mostCommandsInAnIteration;
+    private Engine funded;
     private Engine engine;
+    private final EncodingArchive archive = new EncodingArchive();
     private int next;
     private long atMicros;
     private long appliedInIteration;
     private long commandsInIteration;
-    private final BlackholeListener listener = new BlackholeListener();
 
     /** Commands per second, reported next to the primary (batches per second) score. */
     @State(Scope.Thread)
@@ -100,7 +112,7 @@ public class EngineBench {
     @Setup(Level.Trial)
     public void buildStream(BenchmarkParams params) {
         Workload workload = new Workload(SEED, accounts);
-        funding = workload.funding();
+        funded = fund(workload);
         source = switch (mix) {
             case "transfer" -> workload::nextTransfer;
             case "exchange" -> workload::nextExchangeCommand;
@@ -111,8 +123,22 @@ public class EngineBench {
                 params.getMeasurement().getTime().convertTo(TimeUnit.SECONDS)));
         long commandsPerSecond = Long.getLong("jango.bench.commandsPerSecond", DEFAULT_COMMANDS_PER_SECOND);
         stream = new Command[0];
+        encoded = new byte[0][];
         extendStream(longestIterationSeconds * commandsPerSecond + batchSize);
         checkSampleApplies();
+    }
+
+    /** The funding (asset registrations, one deposit per user and asset) applied once, in memory. */
+    private static Engine fund(Workload workload) {
+        Engine engine = new Engine(ID_FILTER_BYTES, new MemoryArchive());
+        long seq = 0;
+        for (Command command : workload.funding()) {
+            Outcome outcome = engine.apply(++seq, 0, command, EngineListener.NONE);
+            if (outcome.result() != null && !outcome.result().applied()) {
+                throw new IllegalStateException("funding command " + command.id() + " was rejected: " + outcome.result().message());
+            }
+        }
+        return engine;
     }
 
     /** Appends commands until the stream holds {@code wanted}, or {@link #MAX_STREAM_LENGTH}; never shrinks it. */
@@ -122,20 +148,24 @@ public class EngineBench {
             return;
         }
         stream = Arrays.copyOf(stream, length);
+        encoded = Arrays.copyOf(encoded, length);
         while (streamLength < length) {
-            stream[streamLength++] = source.get();
+            Command command = source.get();
+            stream[streamLength] = command;
+            encoded[streamLength] = CommandCodec.encode(command);
+            streamLength++;
         }
     }
 
     /** Fails the trial unless nearly all of a sample applies, and the engine's full invariants hold. */
     private void checkSampleApplies() {
-        Engine sample = fundedEngine();
+        Engine sample = funded.fork(new EncodingArchive());
         int sampleSize = Math.min(streamLength, 200_000);
         long seq = sample.lastSeq();
         int applied = 0;
         for (int i = 0; i < sampleSize; i++) {
-            Outcome outcome = sample.apply(++seq, 1, stream[i], EngineListener.NONE);
-            if (outcome.kind() == Outcome.Kind.NEW && outcome.result().applied()) {
+            sample.execute(++seq, 1, stream[i], encoded[i], 0, encoded[i].length);
+            if (sample.applied().kind() == Outcome.Kind.NEW && sample.applied().status() == Status.APPLIED) {
                 applied++;
             }
         }
@@ -149,27 +179,15 @@ public class EngineBench {
         engine = null;
         // The last iteration's engine is garbage now: collect it here, not during the next measurement.
         System.gc();
-        engine = fundedEngine();
+        engine = funded.fork(archive);
         next = 0;
         atMicros = engine.lastAtMicros();
         appliedInIteration = 0;
         commandsInIteration = 0;
     }
 
-    private Engine fundedEngine() {
-        Engine fresh = new Engine();
-        long seq = 0;
-        for (Command command : funding) {
-            Outcome outcome = fresh.apply(++seq, 0, command, EngineListener.NONE);
-            if (outcome.result() != null && !outcome.result().applied()) {
-                throw new IllegalStateException("funding command " + command.id() + " was rejected: " + outcome.result().message());
-            }
-        }
-        return fresh;
-    }
-
     @Benchmark
-    public int applyBatch(Counters counters, Blackhole blackhole) {
+    public int applyBatch(Counters counters) {
         int end = next + batchSize;
         if (end > streamLength) {
             throw new IllegalStateException("the pre-built stream of " + streamLength + " commands ran out within one"
@@ -177,13 +195,14 @@ public class EngineBench {
                     + Long.getLong("jango.bench.commandsPerSecond", DEFAULT_COMMANDS_PER_SECOND) + "> (the stream holds at most "
                     + MAX_STREAM_LENGTH + ")");
         }
-        listener.blackhole = blackhole;
+        archive.startBatch();
         atMicros += MICROS_PER_BATCH;
         long seq = engine.lastSeq();
         int applied = 0;
         for (int i = next; i < end; i++) {
-            Outcome outcome = engine.apply(++seq, atMicros, stream[i], listener);
-            if (outcome.result().applied()) {
+            byte[] bytes = encoded[i];
+            engine.execute(++seq, atMicros, stream[i], bytes, 0, bytes.length);
+            if (engine.applied().status() == Status.APPLIED) {
                 applied++;
             }
         }
@@ -207,18 +226,46 @@ public class EngineBench {
         }
     }
 
-    /** Hands every event to the Blackhole, so the engine builds them as it does for the read model. */
-    private static final class BlackholeListener implements EngineListener {
-        Blackhole blackhole;
+    /**
+     * Encodes every new result (with its fingerprint) and closed hold into one buffer reused batch
+     * after batch, as the embedded archive does for the index. Lookups find nothing: every id of the
+     * stream is new, so the engine asks only on its filter's false positives.
+     */
+    static final class EncodingArchive implements Archive {
+        private final ByteWriter records = new ByteWriter(1 << 22);
 
-        @Override
-        public void balanceChanged(BalanceChange change) {
-            blackhole.consume(change);
+        void startBatch() {
+            records.reset();
         }
 
         @Override
-        public void holdChanged(HoldView hold) {
-            blackhole.consume(hold);
+        public StoredResult result(String commandId, long beforeSeq) {
+            return null;
+        }
+
+        @Override
+        public HoldView hold(String holdId, long beforeSeq) {
+            return null;
+        }
+
+        @Override
+        public void resultStored(Applied applied, byte[] fingerprint, int offset, int length) {
+            records.writeString(applied.commandId());
+            records.writeLong(applied.seq());
+            records.writeInt(length);
+            records.writeBytes(fingerprint, offset, length);
+            ResultCodec.write(applied, records);
+        }
+
+        @Override
+        public void holdClosed(Applied applied, int index) {
+            records.writeString(applied.holdId(index));
+            records.writeLong(applied.seq());
+            records.writeString(applied.holdOwner(index));
+            records.writeString(applied.holdAsset(index));
+            records.writeLong(applied.holdRemainingHi(index));
+            records.writeLong(applied.holdRemainingLo(index));
+            records.writeByte(applied.holdState(index).ordinal());
         }
     }
 }

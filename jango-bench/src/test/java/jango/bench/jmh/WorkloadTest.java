@@ -33,8 +33,8 @@ class WorkloadTest {
         Engine engine = funded(workload);
         assertThat(applyAll(engine, workload::nextExchangeCommand)).isEqualTo(COMMANDS);
         engine.checkInvariants();
-        assertThat(engine.balance(Workload.FEES, Workload.USDT).available().signum()).isPositive();
-        assertThat(engine.balance(Workload.FEES, Workload.BTC).available().signum()).isPositive();
+        assertThat(engine.view().balance(Workload.FEES, Workload.USDT).available().signum()).isPositive();
+        assertThat(engine.view().balance(Workload.FEES, Workload.BTC).available().signum()).isPositive();
     }
 
     @Test

@@ -23,6 +23,8 @@ final class EngineRun {
 
     final Engine engine = new Engine();
     final List<Seen> outcomes = new ArrayList<>();
+    /** Every hold id placed: the engine keeps open holds in memory and closed ones in its archive. */
+    private final java.util.Set<String> holdIds = new java.util.TreeSet<>();
     private long seq;
 
     static EngineRun of(List<Command> commands) {
@@ -32,6 +34,9 @@ final class EngineRun {
     }
 
     void apply(Command command) {
+        if (command instanceof Command.PlaceHold hold) {
+            holdIds.add(hold.holdId());
+        }
         int[] changes = new int[1];
         seq++;
         Outcome outcome = engine.apply(seq, seq, command, new EngineListener() {
@@ -54,15 +59,20 @@ final class EngineRun {
     /** The engine's balances as the ledger lists them: owner, asset, available, held, revision. */
     List<Balance> balances() {
         Map<String, Balance> sorted = new TreeMap<>();
-        engine.forEachBalance(b -> sorted.put(b.account() + "\u0000" + b.asset(),
+        engine.view().forEachBalance(b -> sorted.put(b.account() + "\u0000" + b.asset(),
                 new Balance(b.account(), b.asset(), b.available().toBigInteger(), b.held().toBigInteger(), b.revision())));
         return List.copyOf(sorted.values());
     }
 
     Map<String, Hold> holds() {
         Map<String, Hold> holds = new TreeMap<>();
-        engine.forEachHold(h -> holds.put(h.holdId(), new Hold(h.holdId(), h.account(), h.asset(), h.amount().toBigInteger(),
-                h.remaining().toBigInteger(), h.expiresAtMicros(), h.state())));
+        for (String id : holdIds) {
+            jango.engine.HoldView h = engine.view().hold(id);
+            if (h != null) {
+                holds.put(h.holdId(), new Hold(h.holdId(), h.account(), h.asset(), h.amount().toBigInteger(),
+                        h.remaining().toBigInteger(), h.expiresAtMicros(), h.state()));
+            }
+        }
         return holds;
     }
 }

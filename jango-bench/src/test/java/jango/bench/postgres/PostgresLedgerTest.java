@@ -6,6 +6,7 @@ import jango.bench.postgres.PostgresLedger.Balance;
 import jango.bench.postgres.PostgresLedger.Kind;
 import jango.bench.postgres.PostgresLedger.LedgerResult;
 import jango.bench.postgres.PostgresLedger.Mode;
+import jango.engine.StoredResult;
 import jango.engine.Command;
 import jango.engine.Decimal;
 import jango.engine.HoldState;

@@ -280,13 +280,13 @@ final class RandomCommands {
     // ---- hints and names --------------------------------------------------------------------------
 
     private BigInteger available(String account, String asset) {
-        BalanceView balance = hints.balance(account, asset);
+        BalanceView balance = hints.view().balance(account, asset);
         return balance == null ? BigInteger.ZERO : balance.available().toBigInteger();
     }
 
     private List<HoldView> openHolds() {
         List<HoldView> open = new ArrayList<>();
-        hints.forEachHold(hold -> {
+        hints.view().forEachOpenHold(hold -> {
             if (hold.state() == HoldState.OPEN) {
                 open.add(hold);
             }

@@ -169,44 +169,47 @@ public final class Journal implements AutoCloseable {
     private record Verified(List<Segment> segments, long nextSeq, long tailAt, String tornReason) {
     }
 
-    /** Reads every segment, read-only; throws on anything but a torn or zero tail at the very end. */
+    /**
+     * Checks the segments, read-only: the sealed ones by their names (each starts where the next
+     * one's name says the previous ended; a sealed segment was forced and cut to its last record
+     * when it was sealed), the last one record by record. Throws on anything but a torn or zero tail
+     * at the very end. Start-up reads only the last segment, so it stays quick however long the
+     * journal grows; a record in a sealed segment is verified (CRC, seq) when it is replayed, and
+     * {@code jango audit} reads them all.
+     */
     private static Verified verify(List<Segment> found, SegmentReader reader) throws IOException {
         List<Segment> verified = new ArrayList<>(found.size());
-        long expectedSeq = found.get(0).firstSeq();
+        for (int i = 0; i < found.size() - 1; i++) {
+            Segment sealed = found.get(i);
+            Segment next = found.get(i + 1);
+            long size = Files.size(sealed.path());
+            if (size == 0) {
+                throw new JournalCorruptException(next.path(), 0, "segment starts at seq " + next.firstSeq()
+                        + " but the previous segment ends at seq " + (sealed.firstSeq() - 1) + " (it is empty)");
+            }
+            verified.add(new Segment(sealed.firstSeq(), sealed.path(), size));
+        }
+        Segment last = found.get(found.size() - 1);
         long tailAt = -1;
         String tornReason = null;
-        for (int i = 0; i < found.size(); i++) {
-            Segment segment = found.get(i);
-            if (segment.firstSeq() != expectedSeq) {
-                throw new JournalCorruptException(segment.path(), 0, "segment starts at seq " + segment.firstSeq()
-                        + " but the previous segment ends at seq " + (expectedSeq - 1) + " (expected file "
-                        + RecordFormat.segmentFileName(expectedSeq) + ")");
-            }
-            try (FileChannel channel = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
-                long size = channel.size();
-                SegmentReader.Result result = reader.scan(channel, size, segment.firstSeq(), Long.MAX_VALUE, null);
-                SegmentReader.Defect defect = result.defect();
-                if (defect != null) {
-                    if (i < found.size() - 1) {
-                        throw new JournalCorruptException(segment.path(), defect.offset(),
-                                defect.detail() + "; not the last segment, so not a torn tail");
+        try (FileChannel channel = FileChannel.open(last.path(), StandardOpenOption.READ)) {
+            long size = channel.size();
+            SegmentReader.Result result = reader.scan(channel, size, last.firstSeq(), Long.MAX_VALUE, null);
+            SegmentReader.Defect defect = result.defect();
+            if (defect != null) {
+                tailAt = defect.offset();
+                long nonZeroEnd = reader.nonZeroEnd(channel, defect.offset(), size);
+                if (nonZeroEnd > defect.offset()) {
+                    String notTorn = whyNotTornTail(reader, channel, nonZeroEnd, defect, result.nextSeq());
+                    if (notTorn != null) {
+                        throw new JournalCorruptException(last.path(), defect.offset(), defect.detail() + "; " + notTorn);
                     }
-                    tailAt = defect.offset();
-                    long nonZeroEnd = reader.nonZeroEnd(channel, defect.offset(), size);
-                    if (nonZeroEnd > defect.offset()) {
-                        String notTorn = whyNotTornTail(reader, channel, nonZeroEnd, defect, result.nextSeq());
-                        if (notTorn != null) {
-                            throw new JournalCorruptException(segment.path(), defect.offset(),
-                                    defect.detail() + "; " + notTorn);
-                        }
-                        tornReason = defect.detail();
-                    }
+                    tornReason = defect.detail();
                 }
-                verified.add(new Segment(segment.firstSeq(), segment.path(), result.goodEnd()));
-                expectedSeq = result.nextSeq();
             }
+            verified.add(new Segment(last.firstSeq(), last.path(), result.goodEnd()));
+            return new Verified(verified, result.nextSeq(), tailAt, tornReason);
         }
-        return new Verified(verified, expectedSeq, tailAt, tornReason);
     }
 
     /** Opens the last segment for appends, cutting off a zero or torn tail first (the only write recovery makes). */
@@ -444,8 +447,15 @@ public final class Journal implements AutoCloseable {
                 SegmentReader.Result result = reader.scan(channel, end, segment.firstSeq(), fromSeq, visitor);
                 SegmentReader.Defect defect = result.defect();
                 if (defect != null) {
-                    throw new JournalCorruptException(segment.path(), defect.offset(),
-                            defect.detail() + "; found by replay, so the file changed after it was opened");
+                    throw new JournalCorruptException(segment.path(), defect.offset(), defect.detail()
+                            + (i == segments.size() - 1 ? "; found by replay, so the file changed after it was opened"
+                            : "; in a sealed segment (start-up checks only the last one)"));
+                }
+                if (i < segments.size() - 1 && result.nextSeq() != segments.get(i + 1).firstSeq()) {
+                    Segment next = segments.get(i + 1);
+                    throw new JournalCorruptException(next.path(), 0, "segment starts at seq " + next.firstSeq()
+                            + " but the previous segment ends at seq " + (result.nextSeq() - 1) + " (expected file "
+                            + RecordFormat.segmentFileName(result.nextSeq()) + ")");
                 }
             }
         }

@@ -26,7 +26,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Damage to acknowledged records is never cut away as if it were a torn tail: open refuses and says where. */
+/**
+ * Damage to acknowledged records is never cut away as if it were a torn tail: open refuses (the
+ * last segment) or a replay does (the records of sealed segments), and says where.
+ */
 class JournalCorruptionTest {
     private static final JournalConfig CONFIG = JournalConfig.defaults().withSegmentBytes(400);
 
@@ -83,7 +86,7 @@ class JournalCorruptionTest {
             Path damaged = dir.resolve(segment.getFileName());
             flipBits(damaged, offset + at, 0x20);
             JournalCorruptException thrown = assertCorrupt(dir, CONFIG, damaged, offset);
-            assertThat(thrown.getMessage()).contains("not the last segment");
+            assertThat(thrown.getMessage()).contains("in a sealed segment");
         }
     }
 

@@ -5,6 +5,7 @@ import jango.engine.Command;
 import jango.engine.HoldView;
 import jango.engine.Outcome;
 import jango.engine.Result;
+import jango.engine.StoredResult;
 
 import java.util.List;
 import java.util.Map;
@@ -23,11 +24,15 @@ public interface Ledger extends AutoCloseable {
     /** Asset code -> scale. */
     Map<String, Integer> assets();
 
-    /** The stored result of a command id, or null. */
+    /** The stored result of a command id, or null; includes every command answered before this call. */
     Result result(String commandId);
 
-    /** True when {@code commandId} is stored with exactly this command's body (a safe replay). */
-    boolean sameBody(String commandId, Command command);
+    /**
+     * The stored result of a command id with its fingerprint, when the ledger can tell at once (the
+     * server's shortcut for retries: answered without touching the log). Null says nothing: a
+     * command whose result is not known here yet goes to the log, which answers a replay too.
+     */
+    StoredResult knownResult(String commandId);
 
     /** The owner's balances, ordered by asset; {@code asset} null for all. */
     List<BalanceView> balances(String owner, String asset);

@@ -1,15 +1,16 @@
 package jango.engine.port;
 
 import jango.engine.BalanceChange;
+import jango.engine.Archive;
 import jango.engine.BalanceView;
 import jango.engine.Engine;
+import jango.engine.StoredResult;
 import jango.engine.HoldView;
 import jango.engine.Result;
 
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Where distributed mode keeps every shard's state (PostgreSQL): balances, holds, results,
@@ -29,13 +30,20 @@ public interface ShardStore extends AutoCloseable {
     /** The shard count fixed at {@link #init}, or 0 before it. */
     int shardCount();
 
-    /** Takes the shard for {@code owner} with a new epoch, fencing the previous owner, and loads it. */
-    LoadedShard acquire(int shard, String owner);
+    /**
+     * Takes the shard for {@code owner} with a new epoch, fencing the previous owner, and loads it
+     * into an engine that stores into (and asks) {@code archive}.
+     */
+    LoadedShard acquire(int shard, String owner, Archive archive);
 
     /** Loads the shard again under the epoch the caller already holds (after a failed commit). */
-    LoadedShard reload(int shard, long epoch);
+    LoadedShard reload(int shard, long epoch, Archive archive);
 
-    /** The shard's state as committed: an engine at {@code engine.lastSeq()}, and the next log offset to read. */
+    /**
+     * The shard's state as committed: an engine at {@code engine.lastSeq()} holding the accounts,
+     * open holds and assets of the shard (results and closed holds stay in the store, reached
+     * through the archive), and the next log offset to read.
+     */
     record LoadedShard(int shard, long epoch, long nextOffset, Engine engine) {
     }
 
@@ -49,11 +57,12 @@ public interface ShardStore extends AutoCloseable {
 
     /**
      * One batch's changes: the final state of each touched account and hold, the new results
-     * with their fingerprints, every balance change for history, and the messages to publish.
+     * with their fingerprints, every balance change for history, the messages to publish, and the
+     * assets the shard's log registered (code -> scale).
      */
     record ShardCommit(int shard, long epoch, long nextOffset, long lastSeq, long lastAtMicros,
                        Collection<BalanceView> balances, Collection<HoldView> holds, List<NewResult> results,
-                       List<BalanceChange> history, List<OutboxMessage> outbox) {
+                       List<BalanceChange> history, List<OutboxMessage> outbox, Map<String, Integer> assets) {
     }
 
     record NewResult(byte[] fingerprint, Result result) {
@@ -72,11 +81,11 @@ public interface ShardStore extends AutoCloseable {
     /** Deletes published rows (the broker acknowledged them). */
     void deleteOutbox(Collection<Long> ids);
 
-    /** Results of these command ids stored by shards other than {@code shard} (ids are global). */
-    Map<String, Engine.StoredResult> foreignResults(int shard, Collection<String> commandIds);
+    /** The stored results of these command ids, on whichever shard (ids are global). */
+    Map<String, StoredResult> results(Collection<String> commandIds);
 
-    /** Which of these hold ids exist on shards other than {@code shard} (hold ids are global). */
-    Set<String> foreignHolds(int shard, Collection<String> holdIds);
+    /** The holds with these ids, open or closed, on whichever shard (hold ids are global). */
+    Map<String, HoldView> holds(Collection<String> holdIds);
 
     /** Asset code -> scale, global to all shards. */
     Map<String, Integer> assets();
@@ -94,7 +103,7 @@ public interface ShardStore extends AutoCloseable {
 
     HoldView hold(String holdId);
 
-    Engine.StoredResult result(String commandId);
+    StoredResult result(String commandId);
 
     /** Newest first; {@code cursor} null for the first page. @throws IllegalArgumentException for a bad cursor */
     HistoryPage history(String owner, String asset, int limit, String cursor);

@@ -139,9 +139,16 @@ public final class Violations {
         }
     }
 
-    /** What the engine may use: concurrent maps, futures, streams it is given, message digests. */
+    public static final class UsesAgronaBeyondItsCollections {
+        Object buffer() {
+            return org.agrona.DirectBuffer.class;
+        }
+    }
+
+    /** What the engine may use: concurrent maps, Agrona's primitive maps, futures, streams it is given, message digests. */
     public static final class Allowed {
         final ConcurrentHashMap<String, Long> results = new ConcurrentHashMap<>();
+        final org.agrona.collections.Object2IntHashMap<String> slots = new org.agrona.collections.Object2IntHashMap<>(-1);
 
         CompletableFuture<Long> submit() {
             return CompletableFuture.completedFuture(1L);

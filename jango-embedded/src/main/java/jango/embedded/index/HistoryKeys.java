@@ -1,4 +1,4 @@
-package jango.embedded.history;
+package jango.embedded.index;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package jango.embedded.history;
+package jango.embedded.index;
 
 import jango.engine.port.HistoryCursors;
 

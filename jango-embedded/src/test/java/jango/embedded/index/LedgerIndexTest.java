@@ -1,4 +1,4 @@
-package jango.embedded.history;
+package jango.embedded.index;
 
 import jango.engine.BalanceChange;
 import jango.engine.Int128;
@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
-class HistoryIndexTest {
+class LedgerIndexTest {
     private static final List<String> OWNERS = List.of("u1", "u2", "u3", "@fees");
     private static final List<String> ASSETS = List.of("BTC", "USDT", "ETH", "AAVE");
 
@@ -38,7 +38,7 @@ class HistoryIndexTest {
 
     @Test
     void listsNewestFirstWithTiesByAssetThenRevisionDescending() throws Exception {
-        try (HistoryIndex index = HistoryIndex.open(dir)) {
+        try (LedgerIndex index = LedgerIndex.open(dir)) {
             index.append(List.of(
                     change(1, "u1", "USDT", 1),
                     // A trade: the log emits USDT before BTC; ties still sort by asset.
@@ -65,7 +65,7 @@ class HistoryIndexTest {
                 Int128.MAX, twoTo64, Int128.MIN, twoTo64.negate(), 42);
         BalanceChange narrow = new BalanceChange(10, 0, "ü-id", "adjust", "u1", "BTC",
                 Int128.ZERO, Int128.of(5), Int128.of(-1), Int128.of(Long.MIN_VALUE), 1);
-        try (HistoryIndex index = HistoryIndex.open(dir)) {
+        try (LedgerIndex index = LedgerIndex.open(dir)) {
             index.append(List.of(wide, narrow), 10);
 
             assertThat(index.page("u1", null, 10, null).entries())
@@ -75,7 +75,7 @@ class HistoryIndexTest {
 
     @Test
     void assetFilterListsOnlyThatAsset() throws Exception {
-        try (HistoryIndex index = HistoryIndex.open(dir)) {
+        try (LedgerIndex index = LedgerIndex.open(dir)) {
             index.append(List.of(
                     change(1, "u1", "BTC", 1), change(2, "u1", "BTCX", 1), change(3, "u1", "USDT", 1),
                     change(4, "u1", "BTC", 2), expiry(5, "u1", "BTC", 3), expiry(5, "u1", "BTC", 4)), 5);
@@ -93,7 +93,7 @@ class HistoryIndexTest {
     @CsvSource({"100,", "1000,", "7,", "100,BTC", "1000,USDT", "1,ETH"})
     void pagingNeverSkipsOrRepeats(int limit, String asset) throws Exception {
         HistoryWorkload workload = new HistoryWorkload(limit, OWNERS, ASSETS);
-        try (HistoryIndex index = HistoryIndex.open(dir)) {
+        try (LedgerIndex index = LedgerIndex.open(dir)) {
             index.append(workload.untilOwnerHas("u1", 2_500), workload.seq());
             List<HistoryEntry> expected = workload.expected("u1", asset, Long.MAX_VALUE);
             assertThat(expected.size()).isGreaterThanOrEqualTo(asset == null ? 2_500 : 500);
@@ -110,7 +110,7 @@ class HistoryIndexTest {
     @CsvSource({"100,", "1000,", "100,BTC"})
     void pagingWhileAppendingListsTheEntriesAsOfTheFirstPage(int limit, String asset) throws Exception {
         HistoryWorkload workload = new HistoryWorkload(7, OWNERS, ASSETS);
-        try (HistoryIndex index = HistoryIndex.open(dir)) {
+        try (LedgerIndex index = LedgerIndex.open(dir)) {
             index.append(workload.untilOwnerHas("u1", 2_500), workload.seq());
             List<HistoryEntry> expected = workload.expected("u1", asset, index.indexedSeq());
 
@@ -140,7 +140,7 @@ class HistoryIndexTest {
             upTo.add(workload.seq());
         }
         ExecutorService threads = Executors.newFixedThreadPool(3);
-        try (HistoryIndex index = HistoryIndex.open(dir)) {
+        try (LedgerIndex index = LedgerIndex.open(dir)) {
             index.append(batches.getFirst(), upTo.getFirst());
             AtomicBoolean appending = new AtomicBoolean(true);
             Future<?> appender = threads.submit(() -> {
@@ -181,7 +181,7 @@ class HistoryIndexTest {
 
     @Test
     void rejectsCursorsThatDoNotDecode() throws Exception {
-        try (HistoryIndex index = HistoryIndex.open(dir)) {
+        try (LedgerIndex index = LedgerIndex.open(dir)) {
             HistoryWorkload workload = new HistoryWorkload(3, OWNERS, ASSETS);
             index.append(workload.nextSeqs(500), workload.seq());
             String allAssets = index.page("u1", null, 10, null).next();
@@ -205,7 +205,7 @@ class HistoryIndexTest {
 
     @Test
     void cursorIsOpaqueUrlSafeText() throws Exception {
-        try (HistoryIndex index = HistoryIndex.open(dir)) {
+        try (LedgerIndex index = LedgerIndex.open(dir)) {
             index.append(List.of(change(1, "u1", "BTC", 1), change(2, "u1", "BTC", 2)), 2);
 
             String next = index.page("u1", null, 1, null).next();
@@ -217,7 +217,7 @@ class HistoryIndexTest {
     @ParameterizedTest
     @ValueSource(ints = {0, -1, 1001, Integer.MAX_VALUE})
     void rejectsLimitsOutside1To1000(int limit) throws Exception {
-        try (HistoryIndex index = HistoryIndex.open(dir)) {
+        try (LedgerIndex index = LedgerIndex.open(dir)) {
             assertThatThrownBy(() -> index.page("u1", null, limit, null))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("limit: " + limit + " (expected: 1..1000)");
@@ -229,13 +229,13 @@ class HistoryIndexTest {
     @Test
     void reopenKeepsEntriesAndIndexedSeq() throws Exception {
         HistoryWorkload workload = new HistoryWorkload(5, OWNERS, ASSETS);
-        try (HistoryIndex index = HistoryIndex.open(dir)) {
+        try (LedgerIndex index = LedgerIndex.open(dir)) {
             assertThat(index.indexedSeq()).isZero();
             index.append(workload.nextSeqs(300), workload.seq());
             index.append(List.of(), workload.seq() + 5); // seqs with no changes (rejected commands) still advance
             index.sync();
         }
-        try (HistoryIndex index = HistoryIndex.open(dir)) {
+        try (LedgerIndex index = LedgerIndex.open(dir)) {
             assertThat(index.indexedSeq()).isEqualTo(workload.seq() + 5);
             assertThat(allEntries(index, "u1", null)).containsExactlyElementsOf(workload.expected("u1", null, Long.MAX_VALUE));
             assertThat(allEntries(index, "@fees", "USDT")).containsExactlyElementsOf(workload.expected("@fees", "USDT", Long.MAX_VALUE));
@@ -244,7 +244,7 @@ class HistoryIndexTest {
 
     @Test
     void refeedingChangesUpToIndexedSeqIsANoOp() throws Exception {
-        try (HistoryIndex index = HistoryIndex.open(dir)) {
+        try (LedgerIndex index = LedgerIndex.open(dir)) {
             List<BalanceChange> first = List.of(change(1, "u1", "BTC", 1), change(2, "u1", "BTC", 2));
             index.append(first, 2);
             List<HistoryEntry> before = index.page("u1", null, 100, null).entries();
@@ -273,7 +273,7 @@ class HistoryIndexTest {
         List<String> owners = List.of("a", "ab", "a:b", "a:", "b", "@a");
         List<String> assets = List.of("BTC", "B", "C", "BC");
         HistoryWorkload workload = new HistoryWorkload(13, owners, assets);
-        try (HistoryIndex index = HistoryIndex.open(dir)) {
+        try (LedgerIndex index = LedgerIndex.open(dir)) {
             index.append(workload.nextSeqs(600), workload.seq());
 
             for (String owner : owners) {
@@ -289,7 +289,7 @@ class HistoryIndexTest {
 
     @Test
     void ownerAndAssetBoundariesNeverShift() throws Exception {
-        try (HistoryIndex index = HistoryIndex.open(dir)) {
+        try (LedgerIndex index = LedgerIndex.open(dir)) {
             // "a"+"BC" and "ab"+"C" spell the same letters.
             index.append(List.of(change(1, "a", "BC", 1), change(2, "ab", "C", 1)), 2);
 
@@ -304,7 +304,7 @@ class HistoryIndexTest {
 
     @Test
     void rejectsABatchWithAChangeBeyondUpToSeqOrOutOfOrderAndStoresNothingOfIt() throws Exception {
-        try (HistoryIndex index = HistoryIndex.open(dir)) {
+        try (LedgerIndex index = LedgerIndex.open(dir)) {
             assertThatThrownBy(() -> index.append(List.of(change(1, "u1", "BTC", 1), change(3, "u1", "BTC", 2)), 2))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("seq: 3");
             assertThatThrownBy(() -> index.append(List.of(change(2, "u1", "BTC", 1), change(1, "u1", "BTC", 2)), 2))
@@ -322,14 +322,14 @@ class HistoryIndexTest {
     @Test
     void destroyDeletesTheIndexSoItCanBeRebuilt() throws Exception {
         Path indexDir = dir.resolve("history");
-        try (HistoryIndex index = HistoryIndex.open(indexDir)) {
+        try (LedgerIndex index = LedgerIndex.open(indexDir)) {
             index.append(List.of(change(1, "u1", "BTC", 1)), 1);
         }
-        HistoryIndex.destroy(indexDir);
+        LedgerIndex.destroy(indexDir);
         assertThat(indexDir).doesNotExist();
-        HistoryIndex.destroy(indexDir);
+        LedgerIndex.destroy(indexDir);
 
-        try (HistoryIndex index = HistoryIndex.open(indexDir)) {
+        try (LedgerIndex index = LedgerIndex.open(indexDir)) {
             assertThat(index.indexedSeq()).isZero();
             assertThat(index.page("u1", null, 10, null).entries()).isEmpty();
         }
@@ -337,7 +337,7 @@ class HistoryIndexTest {
 
     @Test
     void aClosedIndexRefusesUseAndClosesOnce() throws Exception {
-        HistoryIndex index = HistoryIndex.open(dir);
+        LedgerIndex index = LedgerIndex.open(dir);
         index.append(List.of(change(1, "u1", "BTC", 1)), 1);
         index.close();
         index.close();
@@ -373,13 +373,13 @@ class HistoryIndexTest {
         }
         int total = batches.stream().mapToInt(List::size).sum();
         // Warm the JIT on a throwaway index so the figure is the steady append path.
-        try (HistoryIndex warmUp = HistoryIndex.open(dir.resolve("warm-up"))) {
+        try (LedgerIndex warmUp = LedgerIndex.open(dir.resolve("warm-up"))) {
             for (int i = 0; i < 50; i++) {
                 warmUp.append(batches.get(i), upTo.get(i));
             }
         }
         ThreadMXBean threadTimes = ManagementFactory.getThreadMXBean();
-        try (HistoryIndex index = HistoryIndex.open(dir.resolve("measured"))) {
+        try (LedgerIndex index = LedgerIndex.open(dir.resolve("measured"))) {
             long startCpu = threadTimes.getCurrentThreadCpuTime();
             long start = System.nanoTime();
             for (int i = 0; i < batches.size(); i++) {
@@ -407,7 +407,7 @@ class HistoryIndexTest {
         }
     }
 
-    private static List<HistoryPage> allPages(HistoryIndex index, String owner, String asset, int limit) {
+    private static List<HistoryPage> allPages(LedgerIndex index, String owner, String asset, int limit) {
         List<HistoryPage> pages = new ArrayList<>();
         String cursor = null;
         Set<String> cursors = new HashSet<>();
@@ -420,7 +420,7 @@ class HistoryIndexTest {
         return pages;
     }
 
-    private static List<HistoryEntry> allEntries(HistoryIndex index, String owner, String asset) {
+    private static List<HistoryEntry> allEntries(LedgerIndex index, String owner, String asset) {
         return allPages(index, owner, asset, 1000).stream().flatMap(p -> p.entries().stream()).collect(Collectors.toList());
     }
 

@@ -1,4 +1,4 @@
-package jango.embedded.history;
+package jango.embedded.index;
 
 import jango.engine.BalanceChange;
 import jango.engine.Int128;

@@ -1,12 +1,18 @@
-package jango.embedded.history;
+package jango.embedded.index;
 
 import jango.engine.BalanceChange;
 import jango.engine.port.HistoryEntry;
 import jango.engine.port.HistoryPage;
 import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.IndexType;
 import org.rocksdb.LRUCache;
-import org.rocksdb.Options;
+import org.rocksdb.WriteBufferManager;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -30,29 +36,40 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 
 /**
- * Account history in RocksDB, fed with the engine's {@link BalanceChange}s in log order and read a
- * page at a time, newest first. Every change is stored twice, once per query (see
- * {@link HistoryKeys}), so both "all assets of an owner" and "one asset of an owner" are a single
- * prefix scan with nothing filtered out. The changes of an append and the new
- * {@link #indexedSeq()} go in one atomic write batch, so after a crash the index holds exactly
- * the changes up to its indexedSeq and the caller re-feeds from there.
+ * The journal's projection on local disk, in RocksDB: account history, stored results and closed
+ * holds. The engine keeps none of the last two in memory (its memory is set by accounts and open
+ * holds); they live here, found by id, behind the engine's id filter.
  *
- * <p>One thread appends; any number of threads call {@link #page} and {@link #indexedSeq()}.
- * Writes go to the WAL without fsync; {@link #sync()} makes them durable.
+ * <p>History is fed with the engine's {@link BalanceChange}s in log order and read a page at a
+ * time, newest first. Every change is stored twice, once per query (see {@link HistoryKeys}), so
+ * both "all assets of an owner" and "one asset of an owner" are a single prefix scan with nothing
+ * filtered out. Results ({@code results} column family, by command id) and closed holds
+ * ({@code holds}, by hold id) carry the seq that stored them. Everything of an {@link Chunk} and
+ * the new {@link #indexedSeq()} go in one atomic write batch, so after a crash the index holds
+ * exactly what entries up to its indexedSeq made, and the caller re-feeds from there.
+ *
+ * <p>Memory is bounded whatever the data size: index and filter blocks live in the block cache
+ * (partitioned, so a lookup loads only the part it needs), and every memtable is charged to one
+ * write buffer budget.
+ *
+ * <p>One thread appends; any number of threads read. Writes go to the WAL without fsync;
+ * {@link #sync()} makes them durable (the journal is the truth: the index can always be rebuilt).
  */
-public final class HistoryIndex implements AutoCloseable {
+public final class LedgerIndex implements AutoCloseable {
     public static final int MAX_PAGE_LIMIT = 1000;
 
-    private static final Logger log = LoggerFactory.getLogger(HistoryIndex.class);
-    private static final long FORMAT = 1;
+    private static final Logger log = LoggerFactory.getLogger(LedgerIndex.class);
+    private static final long FORMAT = 2;
+    private static final byte[] RESULTS_FAMILY = "results".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    private static final byte[] HOLDS_FAMILY = "holds".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     static {
         RocksDB.loadLibrary();
     }
 
-    /** RocksDB memory: a block cache shared by reads, and the size of one memtable. */
+    /** RocksDB memory: a block cache shared by reads (index and filter blocks included), and all memtables together. */
     public record Settings(long blockCacheBytes, long writeBufferBytes) {
-        public static final Settings DEFAULTS = new Settings(32L << 20, 64L << 20);
+        public static final Settings DEFAULTS = new Settings(64L << 20, 96L << 20);
 
         public Settings {
             if (blockCacheBytes < 1 << 20) {
@@ -64,10 +81,29 @@ public final class HistoryIndex implements AutoCloseable {
         }
     }
 
+    /** The index was written by another version of Jango: it is rebuilt from the journal. */
+    public static final class WrongFormat extends IOException {
+        WrongFormat(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * What a stretch of the log made, for one append: the balance changes (history), results and
+     * closed holds in the {@link ArchiveRecords} encoding, and the seq everything up to which is in.
+     */
+    public record Chunk(List<BalanceChange> changes, ArchiveRecords results, ArchiveRecords holds, long upToSeq) {
+    }
+
     private final Path dir;
     private final RocksDB db;
-    private final Options options;
+    private final DBOptions options;
+    private final List<ColumnFamilyOptions> familyOptions;
+    private final List<ColumnFamilyHandle> families;
+    private final ColumnFamilyHandle results;
+    private final ColumnFamilyHandle holds;
     private final LRUCache blockCache;
+    private final WriteBufferManager writeBuffers;
     private final WriteOptions writeOptions = new WriteOptions().setSync(false).setDisableWAL(false);
     private final ReadOptions readOptions = new ReadOptions();
 
@@ -83,68 +119,97 @@ public final class HistoryIndex implements AutoCloseable {
 
     private volatile long indexedSeq;
 
-    private HistoryIndex(Path dir, RocksDB db, Options options, LRUCache blockCache, long indexedSeq) {
+    private LedgerIndex(Path dir, RocksDB db, DBOptions options, List<ColumnFamilyOptions> familyOptions,
+                        List<ColumnFamilyHandle> families, LRUCache blockCache, WriteBufferManager writeBuffers) {
         this.dir = dir;
         this.db = db;
         this.options = options;
+        this.familyOptions = familyOptions;
+        this.families = families;
+        this.results = families.get(1);
+        this.holds = families.get(2);
         this.blockCache = blockCache;
-        this.indexedSeq = indexedSeq;
+        this.writeBuffers = writeBuffers;
     }
 
-    public static HistoryIndex open(Path dir) throws IOException {
+    public static LedgerIndex open(Path dir) throws IOException {
         return open(dir, Settings.DEFAULTS);
     }
 
-    public static HistoryIndex open(Path dir, Settings settings) throws IOException {
+    public static LedgerIndex open(Path dir, Settings settings) throws IOException {
         Files.createDirectories(dir);
         LRUCache blockCache = new LRUCache(settings.blockCacheBytes());
-        Options options = newOptions(settings, blockCache);
+        WriteBufferManager writeBuffers = new WriteBufferManager(settings.writeBufferBytes(), blockCache);
+        DBOptions options = new DBOptions()
+                .setCreateIfMissing(true)
+                .setCreateMissingColumnFamilies(true)
+                .setWriteBufferManager(writeBuffers)
+                .setMaxBackgroundJobs(2)
+                .setBytesPerSync(1L << 20)
+                .setKeepLogFileNum(5)
+                .setMaxLogFileSize(16L << 20);
+        // History is read by prefix range scans, which a whole-key filter cannot help; results and
+        // holds are point lookups by id, mostly of ids that are not there: a Bloom filter answers those.
+        List<ColumnFamilyOptions> familyOptions = List.of(familyOptions(blockCache, settings, false),
+                familyOptions(blockCache, settings, true), familyOptions(blockCache, settings, true));
+        List<ColumnFamilyDescriptor> descriptors = List.of(
+                new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, familyOptions.get(0)),
+                new ColumnFamilyDescriptor(RESULTS_FAMILY, familyOptions.get(1)),
+                new ColumnFamilyDescriptor(HOLDS_FAMILY, familyOptions.get(2)));
+        List<ColumnFamilyHandle> families = new ArrayList<>();
         RocksDB db = null;
         boolean opened = false;
         try {
-            db = RocksDB.open(options, dir.toString());
-            HistoryIndex index = new HistoryIndex(dir, db, options, blockCache, readIndexedSeq(db, dir));
+            db = RocksDB.open(options, dir.toString(), descriptors, families);
+            LedgerIndex index = new LedgerIndex(dir, db, options, familyOptions, families, blockCache, writeBuffers);
+            index.indexedSeq = readIndexedSeq(db, dir);
             opened = true;
             return index;
         } catch (RocksDBException e) {
-            throw new IOException("history index: cannot open " + dir + ": " + e.getMessage(), e);
+            throw new IOException("ledger index: cannot open " + dir + ": " + e.getMessage(), e);
         } finally {
             if (!opened) {
+                families.forEach(ColumnFamilyHandle::close);
                 if (db != null) {
                     db.close();
                 }
                 options.close();
+                familyOptions.forEach(ColumnFamilyOptions::close);
+                writeBuffers.close();
                 blockCache.close();
             }
         }
     }
 
-    private static Options newOptions(Settings settings, LRUCache blockCache) {
-        // No bloom filter: every read is a prefix range scan, which a whole-key filter cannot help.
+    private static ColumnFamilyOptions familyOptions(LRUCache blockCache, Settings settings, boolean pointLookups) {
         BlockBasedTableConfig table = new BlockBasedTableConfig()
                 .setBlockCache(blockCache)
-                .setBlockSize(16 * 1024);
-        return new Options()
-                .setCreateIfMissing(true)
+                .setBlockSize(16 * 1024)
+                // Index and filter blocks in the bounded cache, not held per open file: memory stays
+                // flat as the data grows. Partitioned, so a lookup loads only the partition it needs.
+                .setCacheIndexAndFilterBlocks(true)
+                .setPinTopLevelIndexAndFilter(true)
+                .setIndexType(IndexType.kTwoLevelIndexSearch)
+                .setPartitionFilters(pointLookups);
+        if (pointLookups) {
+            table.setFilterPolicy(new BloomFilter(10, false));
+        }
+        return new ColumnFamilyOptions()
                 .setTableFormatConfig(table)
                 .setCompressionType(CompressionType.LZ4_COMPRESSION)
-                .setWriteBufferSize(settings.writeBufferBytes())
-                .setMaxWriteBufferNumber(3)
-                .setMaxBackgroundJobs(2)
-                .setBytesPerSync(1L << 20)
-                .setKeepLogFileNum(5)
-                .setMaxLogFileSize(16L << 20);
+                .setWriteBufferSize(Math.max(1L << 20, settings.writeBufferBytes() / 3))
+                .setMaxWriteBufferNumber(3);
     }
 
     private static long readIndexedSeq(RocksDB db, Path dir) throws RocksDBException, IOException {
         byte[] format = db.get(HistoryKeys.FORMAT_KEY);
-        if (format == null) {
-            db.put(HistoryKeys.FORMAT_KEY, HistoryKeys.longBytes(FORMAT));
-        } else if (HistoryKeys.getLong(format, 0) != FORMAT) {
-            throw new IOException("history index " + dir + ": format " + HistoryKeys.getLong(format, 0)
-                    + " (expected: " + FORMAT + "); destroy it and rebuild from the journal");
-        }
         byte[] seq = db.get(HistoryKeys.INDEXED_SEQ_KEY);
+        if (format == null && seq == null) {
+            db.put(HistoryKeys.FORMAT_KEY, HistoryKeys.longBytes(FORMAT));
+        } else if (format == null || HistoryKeys.getLong(format, 0) != FORMAT) {
+            throw new WrongFormat("ledger index " + dir + ": format " + (format == null ? "unknown" : HistoryKeys.getLong(format, 0))
+                    + " (expected: " + FORMAT + ")");
+        }
         return seq == null ? 0 : HistoryKeys.getLong(seq, 0);
     }
 
@@ -154,37 +219,45 @@ public final class HistoryIndex implements AutoCloseable {
     }
 
     /**
-     * Stores the changes and sets indexedSeq = upToSeq in one atomic write batch. Changes come in
-     * log order (seq never decreasing) and all have seq <= upToSeq, which promises that every
-     * change of a seq up to upToSeq is in this call or an earlier one. A change with
-     * seq <= indexedSeq() is skipped, so re-feeding after a restart is harmless. A change that
-     * fails validation throws IllegalArgumentException and nothing of the call is stored.
+     * Stores a chunk and sets indexedSeq = upToSeq in one atomic write batch. Chunks come in log
+     * order and each promises that everything entries up to its upToSeq made is in it or an earlier
+     * one. A change with seq <= indexedSeq() is skipped, so re-feeding after a restart is harmless
+     * (results and holds are overwritten with the same values). A change that fails validation
+     * throws IllegalArgumentException and nothing of the call is stored.
      */
-    public void append(List<BalanceChange> changes, long upToSeq) throws IOException {
-        Objects.requireNonNull(changes, "changes");
+    public void append(Chunk chunk) throws IOException {
+        Objects.requireNonNull(chunk, "chunk");
         appendLock.lock();
         lifecycle.readLock().lock();
         try {
             checkOpen();
-            writeBatch(changes, upToSeq);
+            writeBatch(chunk);
         } finally {
             lifecycle.readLock().unlock();
             appendLock.unlock();
         }
     }
 
-    private void writeBatch(List<BalanceChange> changes, long upToSeq) throws IOException {
+    /** History only (tests and tools). */
+    public void append(List<BalanceChange> changes, long upToSeq) throws IOException {
+        append(new Chunk(changes, ArchiveRecords.EMPTY, ArchiveRecords.EMPTY, upToSeq));
+    }
+
+    private void writeBatch(Chunk chunk) throws IOException {
+        long upToSeq = chunk.upToSeq();
         try {
             long from = indexedSeq;
             long to = Math.max(from, upToSeq);
             long previousSeq = 0;
-            for (BalanceChange change : changes) {
+            for (BalanceChange change : chunk.changes()) {
                 checkChange(change, previousSeq, upToSeq);
                 previousSeq = change.seq();
                 if (change.seq() > from) {
                     putChange(change);
                 }
             }
+            putRecords(results, chunk.results(), from);
+            putRecords(holds, chunk.holds(), from);
             if (to == from) {
                 return;
             }
@@ -192,9 +265,57 @@ public final class HistoryIndex implements AutoCloseable {
             db.write(writeOptions, batch);
             indexedSeq = to;
         } catch (RocksDBException e) {
-            throw new IOException("history index: append up to seq " + upToSeq + " failed: " + e.getMessage(), e);
+            throw new IOException("ledger index: append up to seq " + upToSeq + " failed: " + e.getMessage(), e);
         } finally {
             batch.clear();
+        }
+    }
+
+    private void putRecords(ColumnFamilyHandle family, ArchiveRecords records, long indexedBefore) throws RocksDBException {
+        for (int i = 0; i < records.count(); i++) {
+            if (records.seq(i) > indexedBefore) {
+                batch.put(family, records.key(i), records.value(i));
+            }
+        }
+    }
+
+    /** How many results are stored (RocksDB's estimate) and the bytes their files take on disk. */
+    public record ResultStats(long results, long bytes) {
+    }
+
+    public ResultStats resultStats() {
+        lifecycle.readLock().lock();
+        try {
+            checkOpen();
+            db.flush(new org.rocksdb.FlushOptions().setWaitForFlush(true), results);
+            return new ResultStats(db.getLongProperty(results, "rocksdb.estimate-num-keys"),
+                    db.getLongProperty(results, "rocksdb.total-sst-files-size"));
+        } catch (RocksDBException e) {
+            throw new UncheckedIOException(new IOException("ledger index: statistics failed: " + e.getMessage(), e));
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** The stored result of a command id as {@link ArchiveRecords#value} bytes, or null. */
+    public byte[] result(String commandId) {
+        return get(results, commandId);
+    }
+
+    /** A closed hold as {@link ArchiveRecords#value} bytes, or null. */
+    public byte[] hold(String holdId) {
+        return get(holds, holdId);
+    }
+
+    private byte[] get(ColumnFamilyHandle family, String id) {
+        lifecycle.readLock().lock();
+        try {
+            checkOpen();
+            return db.get(family, id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (RocksDBException e) {
+            throw new UncheckedIOException(new IOException("ledger index: read of " + id + " failed: " + e.getMessage(), e));
+        } finally {
+            lifecycle.readLock().unlock();
         }
     }
 
@@ -290,7 +411,7 @@ public final class HistoryIndex implements AutoCloseable {
             String next = more ? HistoryCursor.encode(owner, asset, lastKey, prefix.length) : null;
             return new HistoryPage(List.copyOf(entries), next);
         } catch (RocksDBException e) {
-            throw new UncheckedIOException(new IOException("history index: read of " + owner + " failed: " + e.getMessage(), e));
+            throw new UncheckedIOException(new IOException("ledger index: history of " + owner + " failed: " + e.getMessage(), e));
         }
     }
 
@@ -301,7 +422,7 @@ public final class HistoryIndex implements AutoCloseable {
             checkOpen();
             db.flushWal(true);
         } catch (RocksDBException e) {
-            throw new IOException("history index: sync of " + dir + " failed: " + e.getMessage(), e);
+            throw new IOException("ledger index: sync of " + dir + " failed: " + e.getMessage(), e);
         } finally {
             lifecycle.readLock().unlock();
         }
@@ -324,8 +445,11 @@ public final class HistoryIndex implements AutoCloseable {
             batch.close();
             writeOptions.close();
             readOptions.close();
+            families.forEach(ColumnFamilyHandle::close);
             db.close();
             options.close();
+            familyOptions.forEach(ColumnFamilyOptions::close);
+            writeBuffers.close();
             blockCache.close();
         } finally {
             lifecycle.writeLock().unlock();
@@ -346,7 +470,7 @@ public final class HistoryIndex implements AutoCloseable {
 
     private void checkOpen() {
         if (closed) {
-            throw new IllegalStateException("history index " + dir + " is closed");
+            throw new IllegalStateException("ledger index " + dir + " is closed");
         }
     }
 }

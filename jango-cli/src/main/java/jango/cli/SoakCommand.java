@@ -1,0 +1,76 @@
+package jango.cli;
+
+import jango.bench.Soak;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code jango soak}: see {@link Soak}. */
+@Command(name = "soak", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"A long run that shows memory is set by accounts and open holds, not by commands: starts jango serve",
+                "with a small fixed heap, drives an exchange's day through the HTTP API, samples the heap after a full GC and",
+                "the resident memory, writes the curve as SVG, reports disk per stored result, then times a restart after",
+                "kill -9. Exit code 0 = memory stayed within 10% after warm-up, 1 = it grew, 2 = bad options."})
+final class SoakCommand implements Callable<Integer> {
+
+    @Option(names = "--commands", defaultValue = "100000000", description = "commands to apply (default: ${DEFAULT-VALUE})")
+    long commands;
+
+    @Option(names = "--heap", defaultValue = "1g", description = "the server's -Xmx (default: ${DEFAULT-VALUE})")
+    String heap;
+
+    @Option(names = "--data-dir", description = "the server's data directory (default: a temporary one, deleted after)")
+    Path dataDir;
+
+    @Option(names = "--keep-data", description = "keep the temporary data directory")
+    boolean keepData;
+
+    @Option(names = "--chart", description = "write the memory and throughput curve here (SVG)")
+    Path chart;
+
+    @Option(names = "--concurrency", defaultValue = "4", description = "clients sending batches (default: ${DEFAULT-VALUE})")
+    int concurrency;
+
+    @Option(names = "--batch", defaultValue = "1000", description = "commands per batch request (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--accounts", defaultValue = "10000", description = "user accounts (default: ${DEFAULT-VALUE})")
+    int accounts;
+
+    @Option(names = "--sample-seconds", defaultValue = "30", description = "seconds between samples (default: ${DEFAULT-VALUE})")
+    int sampleSeconds;
+
+    @Option(names = "--warmup", defaultValue = "0.1", description = "share of the commands before memory is judged (default: ${DEFAULT-VALUE})")
+    double warmup;
+
+    @Override
+    public Integer call() throws Exception {
+        Soak.Options options;
+        try {
+            options = new Soak.Options(commands, heap, dataDir, keepData, chart, concurrency, batch, accounts, sampleSeconds, warmup,
+                    serveCommand());
+        } catch (IllegalArgumentException e) {
+            System.err.println("soak: " + e.getMessage());
+            return 2;
+        }
+        return Soak.run(options, System.out) ? 0 : 1;
+    }
+
+    /** This JVM's java, the launcher's flags and class path: the server runs as {@code ./jango serve} would. */
+    private static List<String> serveCommand() {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.add("--enable-native-access=ALL-UNNAMED");
+        if (Runtime.version().feature() >= 24) {
+            command.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(Jango.class.getName());
+        return command;
+    }
+}

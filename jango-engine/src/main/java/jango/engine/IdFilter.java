@@ -1,0 +1,97 @@
+package jango.engine;
+
+/**
+ * Which command ids and hold ids may have been used before, in a fixed amount of memory: a split
+ * block Bloom filter (one 256-bit block per key, one bit in each of its eight words, as Parquet's),
+ * so a probe reads one cache line. "No" is certain, so a new id (nearly every command) costs one
+ * probe and no I/O; "maybe" sends the engine to its {@link Archive}, which answers exactly.
+ *
+ * <p>The size is fixed when the engine is made: memory never grows with the number of commands.
+ * As ids accumulate the false positive rate rises (about 1% at 10 bits per id, 5% at 6), and
+ * each false positive costs one archive lookup, never a wrong answer. Size 0 means "always
+ * maybe": every id is looked up (distributed mode fetches a batch's ids in one query instead).
+ */
+final class IdFilter {
+    private static final int WORDS_PER_BLOCK = 8;
+    private static final int[] SALT = {0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b,
+            0x9efc4947, 0x5c6bfb31};
+    static final long COMMAND_SEED = 0x636f6d6d616e64L;
+    static final long HOLD_SEED = 0x686f6c64L;
+
+    private final int[] words;
+    private final int blockMask;
+
+    /** @param bytes 0 (always maybe) or a power of two from 32 */
+    IdFilter(int bytes) {
+        if (bytes != 0 && (bytes < 32 || Integer.bitCount(bytes) != 1)) {
+            throw new IllegalArgumentException("id filter bytes: " + bytes + " (expected: 0 or a power of two >= 32)");
+        }
+        this.words = bytes == 0 ? null : new int[bytes / Integer.BYTES];
+        this.blockMask = bytes == 0 ? 0 : words.length / WORDS_PER_BLOCK - 1;
+    }
+
+    private IdFilter(int[] words) {
+        this.words = words;
+        this.blockMask = words == null ? 0 : words.length / WORDS_PER_BLOCK - 1;
+    }
+
+    static IdFilter of(int[] words) {
+        return new IdFilter(words);
+    }
+
+    int bytes() {
+        return words == null ? 0 : words.length * Integer.BYTES;
+    }
+
+    int[] words() {
+        return words;
+    }
+
+    IdFilter copy() {
+        return new IdFilter(words == null ? null : words.clone());
+    }
+
+    boolean mightContain(String id, long seed) {
+        if (words == null) {
+            return true;
+        }
+        long hash = hash(id, seed);
+        int base = block(hash);
+        int h = (int) hash;
+        for (int i = 0; i < WORDS_PER_BLOCK; i++) {
+            if ((words[base + i] & (1 << ((h * SALT[i]) >>> 27))) == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void put(String id, long seed) {
+        if (words == null) {
+            return;
+        }
+        long hash = hash(id, seed);
+        int base = block(hash);
+        int h = (int) hash;
+        for (int i = 0; i < WORDS_PER_BLOCK; i++) {
+            words[base + i] |= 1 << ((h * SALT[i]) >>> 27);
+        }
+    }
+
+    private int block(long hash) {
+        return ((int) (hash >>> 32) & blockMask) * WORDS_PER_BLOCK;
+    }
+
+    /** 64 bits of FNV-1a over the characters, then MurmurHash3's finaliser to spread them. */
+    static long hash(String id, long seed) {
+        long h = 0xcbf29ce484222325L ^ seed;
+        for (int i = 0; i < id.length(); i++) {
+            h = (h ^ id.charAt(i)) * 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        return h ^ (h >>> 33);
+    }
+}
