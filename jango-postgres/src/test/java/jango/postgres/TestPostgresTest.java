@@ -37,6 +37,22 @@ class TestPostgresTest {
         }
     }
 
+    /**
+     * Users run PostgreSQL 15 or newer, which is stricter than 14 (it refuses {@code $2AND}, which 14
+     * read as {@code $2 AND}): the tests must run what users run. The version is the root pom's
+     * {@code postgres.binaries.version}.
+     */
+    @Test
+    void runsPostgreSql15OrNewer() throws SQLException {
+        try (TestPostgres postgres = TestPostgres.start(dir.resolve("pg"));
+             Connection connection = DriverManager.getConnection(postgres.jdbcUrl(), TestPostgres.USER, TestPostgres.PASSWORD);
+             Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("SHOW server_version_num")) {
+            assertThat(row.next()).isTrue();
+            assertThat(Integer.parseInt(row.getString(1))).isGreaterThanOrEqualTo(150_000);
+        }
+    }
+
     private static void execute(TestPostgres postgres, String sql) throws SQLException {
         try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl(), TestPostgres.USER, TestPostgres.PASSWORD);
              Statement statement = connection.createStatement()) {
