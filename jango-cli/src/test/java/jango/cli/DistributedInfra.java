@@ -65,6 +65,15 @@ final class DistributedInfra {
         return server;
     }
 
+    /** The database of {@link #server(String, int)}'s {@code name} (tests that reach behind the store). */
+    static synchronized PgConfig database(String name) {
+        PgConfig database = databases.get(name);
+        if (database == null) {
+            throw new IllegalStateException("no server named " + name + " was started");
+        }
+        return database;
+    }
+
     static TestServer server(String name, int shards) throws IOException {
         return server(name, shards, () -> java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
     }
