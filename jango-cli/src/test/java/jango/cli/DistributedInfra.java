@@ -65,9 +65,18 @@ final class DistributedInfra {
         return server;
     }
 
+    /** The database of {@link #server(String, int)}'s {@code name} (tests that reach behind the store). */
+    static synchronized PgConfig database(String name) {
+        PgConfig database = databases.get(name);
+        if (database == null) {
+            throw new IllegalStateException("no server named " + name + " was started");
+        }
+        return database;
+    }
+
     /** Another handle on the store of the server made under {@code name}. */
     static synchronized ShardStore store(String name) {
-        return PgShardStore.open(databases.get(name));
+        return PgShardStore.open(database(name));
     }
 
     static synchronized String bootstrap() {

@@ -7,15 +7,16 @@ import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
  * The connection pool and the one way this module talks to PostgreSQL: a unit of work in one
- * transaction, committed at the end and rolled back on any failure. Every SQLException (and a
- * connection that cannot be had in time) becomes {@link ShardStore.Unavailable} naming the work.
+ * transaction, committed at the end and rolled back on any failure. A failure a retry may get past
+ * (the database unreachable, restarting or overloaded; a connection that cannot be had in time)
+ * becomes {@link ShardStore.Unavailable} naming the work; any other failed statement is a bug, and
+ * becomes {@link ShardStore.Defect} naming the work and the statement, logged once here.
  */
 final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
@@ -89,7 +90,10 @@ final class Database implements AutoCloseable {
     }
 
     private <T> T run(String what, String begin, Work<T> work) {
-        try (Connection connection = pool.getConnection()) {
+        StatementRecorder recorder = null;
+        try (Connection pooled = pool.getConnection()) {
+            recorder = new StatementRecorder(pooled);
+            Connection connection = recorder.connection();
             boolean committed = false;
             try {
                 if (begin != null) {
@@ -107,8 +111,20 @@ final class Database implements AutoCloseable {
                 }
             }
         } catch (SQLException e) {
-            throw new ShardStore.Unavailable(what + " failed: " + describe(e), e);
+            if (SqlFailure.isOutage(e)) {
+                throw new ShardStore.Unavailable(what + " failed: " + describe(e), e);
+            }
+            throw defect(what, e, recorder == null ? null : recorder.lastStatement());
         }
+    }
+
+    /** A bug, not an outage: the log line and the message name the statement (its text, never its values). */
+    private static ShardStore.Defect defect(String what, SQLException e, String statement) {
+        String sql = statement == null ? "(none prepared)" : abbreviate(oneLine(statement));
+        String state = SqlFailure.serverError(e).getSQLState();
+        log.error("event=pg_statement_bug work=\"{}\" sqlstate={} error=\"{}\" statement=\"{}\"", what, state, describe(e), sql);
+        return new ShardStore.Defect(what + " failed on a bug in Jango's SQL or schema, not a database outage (no retry"
+                + " can fix it): " + describe(e) + "; statement: " + sql, e);
     }
 
     private static void rollback(Connection connection, String what) {
@@ -125,12 +141,18 @@ final class Database implements AutoCloseable {
      * multi-row) statement with its values, so the server error behind it is used instead.
      */
     static String describe(SQLException e) {
-        SQLException cause = e instanceof BatchUpdateException && e.getNextException() != null ? e.getNextException() : e;
-        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        if (message.length() > MAX_MESSAGE_CHARS) {
-            message = message.substring(0, MAX_MESSAGE_CHARS) + "...";
-        }
-        return message + (cause.getSQLState() == null ? "" : " (SQLState " + cause.getSQLState() + ")");
+        SQLException cause = SqlFailure.serverError(e);
+        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : oneLine(cause.getMessage());
+        return abbreviate(message) + (cause.getSQLState() == null ? "" : " (SQLState " + cause.getSQLState() + ")");
+    }
+
+    /** Log lines are one line each: the server's "Position: n" and a statement's line breaks become spaces. */
+    private static String oneLine(String text) {
+        return text.replaceAll("\\s+", " ").strip();
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() > MAX_MESSAGE_CHARS ? text.substring(0, MAX_MESSAGE_CHARS) + "..." : text;
     }
 
     private static String rootMessage(Throwable e) {

@@ -21,18 +21,21 @@ final class HistoryQuery {
     static final int MAX_PAGE_LIMIT = 1000;
     private static final int MAX_OWNER_BYTES = 1024;
 
+    // Fragments are joined with a space by sql(): a text block drops the leading space of its first
+    // line, and "?AND" after a parameter is refused by PostgreSQL 15 and newer ("$2AND").
     private static final String COLUMNS = """
             SELECT shard, seq, revision, at_micros, command_id, type, asset, available, held, available_delta, held_delta
-            FROM history""";
-    private static final String ALL_ASSETS_ORDER = " ORDER BY at_micros DESC, seq DESC, asset, revision DESC, shard LIMIT ?";
-    private static final String ONE_ASSET_ORDER = " ORDER BY at_micros DESC, seq DESC, revision DESC, shard LIMIT ?";
+            FROM history WHERE owner = ?""";
+    private static final String ONE_ASSET = "AND asset = ?";
     /** After the cursor in ALL_ASSETS_ORDER; the first condition lets the index range start there. */
     private static final String ALL_ASSETS_AFTER = """
-             AND at_micros <= ? AND (at_micros < ? OR (at_micros = ? AND (seq < ? OR (seq = ? AND (asset > ?
-             OR (asset = ? AND (revision < ? OR (revision = ? AND shard > ?))))))))""";
+            AND at_micros <= ? AND (at_micros < ? OR (at_micros = ? AND (seq < ? OR (seq = ? AND (asset > ?
+            OR (asset = ? AND (revision < ? OR (revision = ? AND shard > ?))))))))""";
     private static final String ONE_ASSET_AFTER = """
-             AND at_micros <= ? AND (at_micros < ? OR (at_micros = ? AND (seq < ? OR (seq = ?
-             AND (revision < ? OR (revision = ? AND shard > ?))))))""";
+            AND at_micros <= ? AND (at_micros < ? OR (at_micros = ? AND (seq < ? OR (seq = ?
+            AND (revision < ? OR (revision = ? AND shard > ?))))))""";
+    private static final String ALL_ASSETS_ORDER = "ORDER BY at_micros DESC, seq DESC, asset, revision DESC, shard LIMIT ?";
+    private static final String ONE_ASSET_ORDER = "ORDER BY at_micros DESC, seq DESC, revision DESC, shard LIMIT ?";
 
     private HistoryQuery() {
     }
@@ -53,10 +56,7 @@ final class HistoryQuery {
 
     static HistoryPage page(Connection connection, String owner, String asset, int limit, HistoryCursor.Position after)
             throws SQLException {
-        String sql = COLUMNS + " WHERE owner = ?" + (asset == null ? "" : " AND asset = ?")
-                + (after == null ? "" : asset == null ? ALL_ASSETS_AFTER : ONE_ASSET_AFTER)
-                + (asset == null ? ALL_ASSETS_ORDER : ONE_ASSET_ORDER);
-        try (PreparedStatement select = connection.prepareStatement(sql)) {
+        try (PreparedStatement select = connection.prepareStatement(sql(asset != null, after != null))) {
             int i = 1;
             select.setString(i++, owner);
             if (asset != null) {
@@ -84,6 +84,20 @@ final class HistoryQuery {
             String next = more ? HistoryCursor.encode(owner, asset, last) : null;
             return new HistoryPage(List.copyOf(entries), next);
         }
+    }
+
+    /** The statement for a page: of one asset or all, first or after a cursor. */
+    static String sql(boolean oneAsset, boolean afterCursor) {
+        List<String> parts = new ArrayList<>(4);
+        parts.add(COLUMNS);
+        if (oneAsset) {
+            parts.add(ONE_ASSET);
+        }
+        if (afterCursor) {
+            parts.add(oneAsset ? ONE_ASSET_AFTER : ALL_ASSETS_AFTER);
+        }
+        parts.add(oneAsset ? ONE_ASSET_ORDER : ALL_ASSETS_ORDER);
+        return String.join(" ", parts);
     }
 
     private static int bindAfter(PreparedStatement select, int i, boolean allAssets, HistoryCursor.Position after)

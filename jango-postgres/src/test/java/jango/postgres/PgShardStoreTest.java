@@ -462,6 +462,36 @@ class PgShardStoreTest {
         assertThatThrownBy(() -> store.history(user, null, 1001, null)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /**
+     * The issue's failure: {@code GET /v1/accounts/u1/history?asset=BTC&limit=2}, second page. The
+     * cursor's conditions followed {@code asset = ?} without a space, which PostgreSQL 14 read as
+     * {@code $2 AND} and 15 and newer refuse ({@code trailing junk after parameter at or near "$2AND"}).
+     */
+    @Test
+    void historyWithAnAssetFilterPagesPastTheFirstPage(TestInfo test) {
+        PgShardStore store = newStore(test);
+        store.init(1);
+        ShardDriver driver = start(store, 0, "a", 16);
+        List<BalanceChange> all = new ArrayList<>();
+        for (int batch = 0; batch < 3; batch++) {
+            ShardCommit commit = driver.batch(200);
+            store.commit(commit);
+            all.addAll(commit.history());
+        }
+        String user = "s0u1";
+        List<HistoryEntry> usd = all.stream().filter(c -> c.account().equals(user) && c.asset().equals("USD"))
+                .sorted(Comparator.comparingLong(BalanceChange::seq).reversed()
+                        .thenComparing(Comparator.comparingLong(BalanceChange::revision).reversed()))
+                .map(PgShardStoreTest::entry).toList();
+        assertThat(usd).hasSizeGreaterThan(4);
+
+        HistoryPage first = store.history(user, "USD", 2, null);
+        assertThat(first.entries()).isEqualTo(usd.subList(0, 2));
+        HistoryPage second = store.history(user, "USD", 2, first.next());
+        assertThat(second.entries()).isEqualTo(usd.subList(2, 4));
+        assertThat(allPages(store, user, "USD", 2)).isEqualTo(usd);
+    }
+
     private static List<HistoryEntry> allPages(ShardStore store, String owner, String asset, int limit) {
         List<HistoryEntry> entries = new ArrayList<>();
         String cursor = null;

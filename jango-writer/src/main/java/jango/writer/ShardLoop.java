@@ -110,7 +110,7 @@ public final class ShardLoop {
         }
         try {
             commandLog.next(batch, timeoutMs);
-        } catch (CommandLog.Corrupt e) {
+        } catch (CommandLog.Corrupt | StateStore.Defect e) {
             halt(e.getMessage());
             return;
         } catch (IOException e) {
@@ -140,6 +140,10 @@ public final class ShardLoop {
             store.commit(batch);
         } catch (StateStore.LostOwnership e) {
             lost(e);
+            return;
+        } catch (StateStore.Defect e) {
+            engine = null;
+            halt(e.getMessage());
             return;
         } catch (IOException | RuntimeException e) {
             observer.writeFailed(shard, e.toString());
@@ -177,6 +181,9 @@ public final class ShardLoop {
             return true;
         } catch (StateStore.LostOwnership e) {
             lost(e);
+            return false;
+        } catch (StateStore.Defect e) {
+            halt(e.getMessage());
             return false;
         } catch (UnsupportedOperationException e) {
             halt("the state cannot be reloaded after a failed commit (" + e.getMessage() + "): restart to recover from the log");

@@ -64,6 +64,8 @@ public final class ShardStoreState implements StateStore {
             throw new LostOwnership(e.getMessage());
         } catch (ShardStore.Unavailable e) {
             throw new IOException(e.getMessage(), e);
+        } catch (ShardStore.Defect e) {
+            throw new Defect(e.getMessage(), e);
         }
     }
 
@@ -100,6 +102,8 @@ public final class ShardStoreState implements StateStore {
             throw new LostOwnership(e.getMessage());
         } catch (ShardStore.Unavailable e) {
             throw new IOException(e.getMessage(), e);
+        } catch (ShardStore.Defect e) {
+            throw new Defect(e.getMessage(), e);
         } finally {
             clear();
         }

@@ -46,6 +46,16 @@ public interface StateStore {
         }
     }
 
+    /**
+     * The store failed in a way no retry can mend (a bug in its statements or schema, not an
+     * outage): the shard halts at once, saying so, instead of spending its retries.
+     */
+    final class Defect extends RuntimeException {
+        public Defect(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** Records a halt where operators and other instances see it (no-op where the process is the only one). */
     default void halted(String reason) {
     }

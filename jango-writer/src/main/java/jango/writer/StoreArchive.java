@@ -46,6 +46,8 @@ public final class StoreArchive implements Archive {
             fetchedHolds = store.holds(holdIds);
         } catch (ShardStore.Unavailable e) {
             throw new IOException("the store cannot be read: " + e.getMessage(), e);
+        } catch (ShardStore.Defect e) {
+            throw new StateStore.Defect(e.getMessage(), e);
         }
     }
 

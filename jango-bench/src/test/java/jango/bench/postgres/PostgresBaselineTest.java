@@ -105,6 +105,13 @@ class PostgresBaselineTest {
         assertThat(result.elapsed()).isLessThan(java.time.Duration.ofSeconds(30));
     }
 
+    /** The baseline runs the PostgreSQL the tests and users run (the root pom's postgres.binaries.version). */
+    @Test
+    void theEmbeddedServerIsPostgreSql15OrNewer() throws SQLException {
+        String version = server.settings().get("server_version");
+        assertThat(Integer.parseInt(version.replaceAll("^(\\d+).*", "$1"))).as(version).isGreaterThanOrEqualTo(15);
+    }
+
     @Test
     void pgbenchRunsWhenInstalled() throws IOException, InterruptedException {
         Optional<Pgbench.Result> result = Pgbench.run(server, 1, 2, 1, 2);

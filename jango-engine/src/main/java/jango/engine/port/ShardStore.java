@@ -18,9 +18,12 @@ import java.util.Map;
  * One writer per shard, fenced by an epoch: {@link #acquire} takes a new epoch and every later
  * {@link #commit} or {@link #reload} under an older one fails with {@link Fenced}.
  *
- * <p>Every method may throw {@link Unavailable} when the database cannot be reached or a statement
- * failed; nothing was written then (a failed commit is rolled back, or its outcome is unknown and
- * the caller reloads the shard to find out).
+ * <p>Every method may throw {@link Unavailable} when the database cannot be reached or a retry may
+ * succeed (it restarts, is overloaded, or a commit lost a race on a global id), and {@link Defect}
+ * when a statement failed in a way no retry fixes (a bug in the SQL or the schema). Nothing was
+ * written then (a failed commit is rolled back, or its outcome is unknown and the caller reloads
+ * the shard to find out). A writer retries the first, and halts its shard on the second without
+ * waiting out retries that cannot help; a read answers 503 for the first and 500 for the second.
  */
 public interface ShardStore extends AutoCloseable {
 
@@ -126,6 +129,17 @@ public interface ShardStore extends AutoCloseable {
     /** The database failed or could not be reached. */
     class Unavailable extends RuntimeException {
         public Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * A statement failed in a way no retry can fix: a syntax error, an undefined column, a broken
+     * constraint. A bug in the SQL or the schema, never to be reported as the database being
+     * unavailable. The message names the work, the server's error and the statement.
+     */
+    class Defect extends RuntimeException {
+        public Defect(String message, Throwable cause) {
             super(message, cause);
         }
     }
