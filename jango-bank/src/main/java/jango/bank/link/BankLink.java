@@ -176,7 +176,8 @@ public final class BankLink implements AutoCloseable {
         try {
             channel.socket().setTcpNoDelay(true);
             channel.socket().setKeepAlive(true);
-            channel.socket().connect(address, (int) settings.connectTimeoutMs());
+            // Resolved on every attempt: a bank's address may move behind its name.
+            channel.socket().connect(new InetSocketAddress(address.getHostString(), address.getPort()), (int) settings.connectTimeoutMs());
             return new Connection(channel);
         } catch (IOException e) {
             channel.close();

@@ -460,14 +460,14 @@ public final class SimBank implements AutoCloseable {
         commanded.merge(fault, count, Integer::sum);
     }
 
-    /** Stops processing for {@code ms}: nothing is answered, not even an echo; then everything waiting is processed in order. */
+    /** Stops processing for {@code ms} from now (0 ends a stall): nothing is answered, not even an echo; then everything waiting is processed in order. */
     public synchronized void stall(long ms) {
-        stalledUntilMillis = Math.max(stalledUntilMillis, System.currentTimeMillis() + ms);
+        stalledUntilMillis = System.currentTimeMillis() + ms;
     }
 
-    /** Answers MAINTENANCE to every transfer and inquiry for {@code ms}. */
+    /** Answers MAINTENANCE to every transfer and inquiry for {@code ms} from now (0 ends a maintenance). */
     public synchronized void maintenance(long ms) {
-        maintenanceUntilMillis = Math.max(maintenanceUntilMillis, System.currentTimeMillis() + ms);
+        maintenanceUntilMillis = System.currentTimeMillis() + ms;
     }
 
     /** Closes every connection now. */

@@ -76,24 +76,35 @@ public final class GatewayStore implements AutoCloseable {
      * atomic batch.
      */
     public void put(Withdrawal previous, Withdrawal next, boolean sync) {
+        putAll(List.<Withdrawal[]>of(new Withdrawal[] {previous, next}), sync);
+    }
+
+    /** Writes each {previous, next} pair as {@link #put} does, all in one atomic batch (one fsync when {@code sync}). */
+    public void putAll(List<Withdrawal[]> transitions, boolean sync) {
         try (WriteBatch batch = new WriteBatch()) {
-            batch.put(key("w/", next.id()), json(next));
-            byte[] open = key("o/", next.bank() + "/" + next.id());
-            if (next.status().ended()) {
-                batch.delete(open);
-            } else if (previous == null) {
-                batch.put(open, new byte[0]);
-            }
-            if (previous == null) {
-                batch.put(key("u/", next.account() + "/" + String.format("%016d", next.createdAtMillis()) + "/" + next.id()), new byte[0]);
-                batch.put(key("t/", next.bank() + "/" + txNo(next.txNo())), next.id().getBytes(StandardCharsets.UTF_8));
-            }
-            if (next.bankDate() != 0 && (previous == null || previous.bankDate() == 0)) {
-                batch.put(key("r/", next.bank() + "/" + next.bankDate() + "/W/" + txNo(next.txNo())), next.id().getBytes(StandardCharsets.UTF_8));
+            for (Withdrawal[] transition : transitions) {
+                addWithdrawal(batch, transition[0], transition[1]);
             }
             db.write(sync ? synced : buffered, batch);
         } catch (RocksDBException e) {
-            throw new StoreException("writing withdrawal " + next.id(), e);
+            throw new StoreException("writing " + transitions.size() + " withdrawals", e);
+        }
+    }
+
+    private void addWithdrawal(WriteBatch batch, Withdrawal previous, Withdrawal next) throws RocksDBException {
+        batch.put(key("w/", next.id()), json(next));
+        byte[] open = key("o/", next.bank() + "/" + next.id());
+        if (next.status().ended()) {
+            batch.delete(open);
+        } else if (previous == null) {
+            batch.put(open, new byte[0]);
+        }
+        if (previous == null) {
+            batch.put(key("u/", next.account() + "/" + String.format("%016d", next.createdAtMillis()) + "/" + next.id()), new byte[0]);
+            batch.put(key("t/", next.bank() + "/" + txNo(next.txNo())), next.id().getBytes(StandardCharsets.UTF_8));
+        }
+        if (next.bankDate() != 0 && (previous == null || previous.bankDate() == 0)) {
+            batch.put(key("r/", next.bank() + "/" + next.bankDate() + "/W/" + txNo(next.txNo())), next.id().getBytes(StandardCharsets.UTF_8));
         }
     }
 
