@@ -24,7 +24,7 @@ import java.util.concurrent.Semaphore;
  * until then. A virtual account nobody owns sends the money to {@code @suspense}, where an
  * operator sees it and resolves it to a user. Steps of one virtual account run on one lane.
  */
-final class DepositFlow {
+public final class DepositFlow {
     private static final Logger log = LoggerFactory.getLogger(DepositFlow.class);
     public static final String SUSPENSE = "@suspense";
     /** Notices being credited at once; past it a notice is left for the bank's resend. */
@@ -111,7 +111,7 @@ final class DepositFlow {
     }
 
     /** What resolving a suspense deposit came to. */
-    sealed interface Resolution {
+    public sealed interface Resolution {
         record Resolved(Deposit deposit) implements Resolution {
         }
 

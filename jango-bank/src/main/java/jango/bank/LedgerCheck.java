@@ -21,7 +21,7 @@ import java.util.Set;
  * command's result and the amount it credited (from the account's history, newest first, down to
  * the command's position). What {@code jango reconcile} compares with the bank's statement.
  */
-final class LedgerCheck {
+public final class LedgerCheck {
     /** Most history pages read per account for one page of records. */
     private static final int MAX_HISTORY_PAGES = 200;
 

@@ -160,7 +160,7 @@ public final class BankLink implements AutoCloseable {
             }
             backoffMs = settings.minBackoffMs();
             current = connection;
-            log.info("event=bank_link_up bank={} address={}", bank, address);
+            log.info("event=bank_link_up bank={} address={}:{}", bank, address.getHostString(), address.getPort());
             listener.up();
             String reason = readUntilBroken(connection);
             if (!closed) {
