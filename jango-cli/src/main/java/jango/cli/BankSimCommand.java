@@ -65,7 +65,7 @@ final class BankSimCommand implements Callable<Integer> {
             stopped.countDown();
         }, "bank-sim-shutdown"));
         // A line scripts and tests can wait for.
-        System.out.println("jango bank-sim: listening control=http://" + host + ":" + sim.controlPort() + " banks="
+        System.out.println("jango bank-sim: listening on http://" + host + ":" + sim.controlPort() + " banks="
                 + sim.banks().stream().map(b -> b.code() + "@127.0.0.1:" + b.port()).collect(Collectors.joining(",")));
         System.out.flush();
         stopped.await();
