@@ -63,6 +63,10 @@ public record GatewayConfig(String asset, int assetScale, List<BankConfig> banks
         return new GatewayConfig(asset, assetScale, banks, lanes, maxAcceptsInFlight, min, max, link, clock);
     }
 
+    public GatewayConfig withLanes(int newLanes) {
+        return new GatewayConfig(asset, assetScale, banks, newLanes, maxAcceptsInFlight, retryMin, retryMax, link, clock);
+    }
+
     public GatewayConfig withLink(BankLink.Settings newLink) {
         return new GatewayConfig(asset, assetScale, banks, lanes, maxAcceptsInFlight, retryMin, retryMax, newLink, clock);
     }
