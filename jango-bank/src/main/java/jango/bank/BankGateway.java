@@ -54,8 +54,9 @@ public final class BankGateway implements AutoCloseable {
         // Every open withdrawal has at most one step waiting, so a lane never holds more than all of them.
         this.lanes = new Lanes(config.lanes(), capacity + config.maxAcceptsInFlight() + 20_000);
         this.accepts = new Semaphore(config.maxAcceptsInFlight());
-        this.withdrawals = new WithdrawalFlow(config, ledger, store, lanes, channels, metrics);
-        this.deposits = new DepositFlow(config, ledger, store, lanes, channels, metrics);
+        GatewayParts parts = new GatewayParts(config, ledger, store, lanes, channels, metrics);
+        this.withdrawals = new WithdrawalFlow(parts);
+        this.deposits = new DepositFlow(parts);
     }
 
     /**
@@ -340,7 +341,7 @@ public final class BankGateway implements AutoCloseable {
 
     /** The gateway's records of the bank's decisions on {@code date}, each beside what the ledger shows. */
     public LedgerCheck.Page decisions(String bank, long date, String cursor, int limit) {
-        return new LedgerCheck(ledger, store, config.assetScale()).page(bank, date, cursor, limit);
+        return new LedgerCheck(ledger, store).page(bank, date, cursor, limit);
     }
 
     @Override

@@ -38,13 +38,13 @@ public final class DepositFlow {
     private final BankMetrics metrics;
     private final Semaphore inFlight = new Semaphore(MAX_NOTICES_IN_FLIGHT);
 
-    DepositFlow(GatewayConfig config, Ledger ledger, GatewayStore store, Lanes lanes, Map<String, BankChannel> channels, BankMetrics metrics) {
-        this.config = config;
-        this.ledger = ledger;
-        this.store = store;
-        this.lanes = lanes;
-        this.channels = channels;
-        this.metrics = metrics;
+    DepositFlow(GatewayParts parts) {
+        this.config = parts.config();
+        this.ledger = parts.ledger();
+        this.store = parts.store();
+        this.lanes = parts.lanes();
+        this.channels = parts.channels();
+        this.metrics = parts.metrics();
     }
 
     /** A notice from {@code bank}'s line (its reader thread: hand on, never block). */

@@ -41,7 +41,7 @@ public final class LedgerCheck {
     private final Ledger ledger;
     private final GatewayStore store;
 
-    LedgerCheck(Ledger ledger, GatewayStore store, int scale) {
+    LedgerCheck(Ledger ledger, GatewayStore store) {
         this.ledger = ledger;
         this.store = store;
     }

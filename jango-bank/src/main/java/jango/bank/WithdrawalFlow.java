@@ -43,14 +43,13 @@ final class WithdrawalFlow implements BankChannel.Sending {
     /** Accepted in this process: when, and the bank's round trip of its last send (for the added-latency metric). */
     private final Map<String, long[]> timings = new ConcurrentHashMap<>();
 
-    WithdrawalFlow(GatewayConfig config, Ledger ledger, GatewayStore store, Lanes lanes, Map<String, BankChannel> channels,
-                   BankMetrics metrics) {
-        this.config = config;
-        this.ledger = ledger;
-        this.store = store;
-        this.lanes = lanes;
-        this.channels = channels;
-        this.metrics = metrics;
+    WithdrawalFlow(GatewayParts parts) {
+        this.config = parts.config();
+        this.ledger = parts.ledger();
+        this.store = parts.store();
+        this.lanes = parts.lanes();
+        this.channels = parts.channels();
+        this.metrics = parts.metrics();
     }
 
     private long now() {

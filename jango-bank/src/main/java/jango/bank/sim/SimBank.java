@@ -246,9 +246,7 @@ public final class SimBank implements AutoCloseable {
         String fault;
         Telegram reply;
         synchronized (this) {
-            if (inMaintenance()) {
-                maintenanceAnswers++;
-                connection.send(answer(request, AnswerCode.MAINTENANCE.code()));
+            if (answeredMaintenance(connection, request)) {
                 return;
             }
             fault = drawTransferFault();
@@ -343,9 +341,7 @@ public final class SimBank implements AutoCloseable {
     private void inquiry(Connection connection, Telegram request) {
         Telegram reply;
         synchronized (this) {
-            if (inMaintenance()) {
-                maintenanceAnswers++;
-                connection.send(answer(request, AnswerCode.MAINTENANCE.code()));
+            if (answeredMaintenance(connection, request)) {
                 return;
             }
             if (random.nextDouble() < plan.inquiryDrop()) {
@@ -365,8 +361,14 @@ public final class SimBank implements AutoCloseable {
         connection.send(reply);
     }
 
-    private boolean inMaintenance() {
-        return maintenanceUntilMillis > System.currentTimeMillis();
+    /** In maintenance, every transfer and inquiry is answered MAINTENANCE, unprocessed. Caller holds the monitor. */
+    private boolean answeredMaintenance(Connection connection, Telegram request) {
+        if (maintenanceUntilMillis <= System.currentTimeMillis()) {
+            return false;
+        }
+        maintenanceAnswers++;
+        connection.send(answer(request, AnswerCode.MAINTENANCE.code()));
+        return true;
     }
 
     private Telegram answer(Telegram request, String answerCode) {

@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * The gateway's own durable state, in RocksDB under {@code <data-dir>/bank}: withdrawals (with an
