@@ -123,6 +123,9 @@ class PackagedLauncherIT {
                     return false;
                 }
             });
+            assertThat(send(http, "GET", url + "/metrics", "").body()).as("metrics per bank")
+                    .contains("jango_bank_withdrawals_total{bank=\"004\",status=\"COMPLETED\"}")
+                    .contains("jango_bank_gateway_latency_seconds").contains("jango_bank_breaker_state{bank=\"004\"}");
             String statement = send(http, "POST", control + "/banks/004/end-of-day", "").body();
             Matcher file = Pattern.compile("\"file\":\"([^\"]+)\"").matcher(statement);
             assertThat(file.find()).as(statement).isTrue();
