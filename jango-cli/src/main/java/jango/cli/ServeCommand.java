@@ -1,5 +1,8 @@
 package jango.cli;
 
+import jango.bank.BankGateway;
+import jango.bank.GatewayConfig;
+import jango.bank.http.BankRoutes;
 import jango.embedded.EmbeddedConfig;
 import jango.embedded.EmbeddedLedger;
 import jango.engine.port.Ledger;
@@ -12,6 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -45,6 +49,10 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     DistributedOptions distributed;
+
+    @Option(names = "--banks", paramLabel = "FILE",
+            description = "run the bank gateway with the banks in this properties file (docs/banking.md); its state goes in <data-dir>/bank")
+    Path banks;
 
     private static void haltIfNotStoppedWithin(int seconds) {
         Thread watchdog = new Thread(() -> {
@@ -99,10 +107,27 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         metrics.bind(ledger);
+        BankGateway gateway = null;
+        if (banks != null) {
+            try {
+                gateway = BankGateway.open(GatewayConfig.load(banks), ledger, dataDir.toAbsolutePath().resolve("bank"), metrics.registry());
+            } catch (java.io.IOException | RuntimeException e) {
+                log.error("event=start_failed part=bank_gateway", e);
+                System.err.println("jango: cannot start the bank gateway (--banks " + banks + "): " + e.getMessage());
+                ledger.close();
+                return 1;
+            }
+            where += " banks=" + gateway.bankCodes();
+        }
+        BankGateway bankGateway = gateway;
         JangoServer server;
         try {
-            server = new JangoServer(ledger, metrics, host, port).start();
+            server = new JangoServer(ledger, metrics, host, port,
+                    bankGateway == null ? List.of() : List.of(BankRoutes.of(bankGateway))).start();
         } catch (RuntimeException e) {
+            if (bankGateway != null) {
+                bankGateway.close();
+            }
             ledger.close();
             Throwable cause = e;
             while (cause.getCause() != null) {
@@ -116,6 +141,9 @@ final class ServeCommand implements Callable<Integer> {
             log.info("event=stopping");
             haltIfNotStoppedWithin(STOP_LIMIT_SECONDS);
             server.close();
+            if (bankGateway != null) {
+                bankGateway.close();
+            }
             ledger.close();
             stopped.countDown();
         }, "jango-shutdown"));

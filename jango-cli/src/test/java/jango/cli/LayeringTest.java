@@ -24,7 +24,16 @@ class LayeringTest {
     void engineDependsOnNoOtherModule() {
         noClasses().that().resideInAPackage("jango.engine..")
                 .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.server..", "jango.bench..", "jango.cli..",
-                        "jango.kafka..", "jango.postgres..", "jango.writer..")
+                        "jango.kafka..", "jango.postgres..", "jango.writer..", "jango.bank..")
+                .check(JANGO);
+    }
+
+    /** The bank gateway sits on the Ledger port only, so it runs over embedded and distributed mode alike. */
+    @Test
+    void bankGatewayKnowsOnlyTheEnginesPort() {
+        noClasses().that().resideInAPackage("jango.bank..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.postgres..",
+                        "jango.writer..", "jango.server..", "jango.bench..", "jango.cli..")
                 .check(JANGO);
     }
 
@@ -33,6 +42,13 @@ class LayeringTest {
         noClasses().that().resideInAPackage("jango.writer..")
                 .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.postgres..",
                         "jango.server..", "jango.bench..", "jango.cli..", "com.linecorp..", "org.apache.kafka..", "org.rocksdb..")
+                .check(JANGO);
+    }
+
+    @Test
+    void onlyTheCliKnowsTheBankGateway() {
+        noClasses().that().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.postgres..", "jango.server..", "jango.bench..")
+                .should().dependOnClassesThat().resideInAPackage("jango.bank..")
                 .check(JANGO);
     }
 

@@ -96,6 +96,53 @@ class PackagedLauncherIT {
     }
 
     @Test
+    void aWithdrawalGoesThroughTheSimulatedBankAndReconcileMatches() throws Exception {
+        Path simLog = tmp.resolve("sim.log");
+        Process sim = launcher("bank-sim", "--bank", "004:0", "--control-port", "0", "--statement-dir", tmp.resolve("st").toString())
+                .redirectErrorStream(true).redirectOutput(simLog.toFile()).start();
+        Process serve = null;
+        try {
+            String control = awaitListening(sim, simLog);
+            Matcher port = Pattern.compile("004@127\\.0\\.0\\.1:([0-9]+)").matcher(Files.readString(simLog));
+            assertThat(port.find()).isTrue();
+            Path banks = tmp.resolve("banks.properties");
+            Files.writeString(banks, "bank.004.address=127.0.0.1:" + port.group(1) + "\n");
+            Path serveLog = tmp.resolve("serve-banks.log");
+            serve = launcher("serve", "--port", "0", "--data-dir", tmp.resolve("data").toString(), "--banks", banks.toString())
+                    .redirectErrorStream(true).redirectOutput(serveLog.toFile()).start();
+            String url = awaitListening(serve, serveLog);
+            HttpClient http = HttpClient.newHttpClient();
+            send(http, "POST", url + "/v1/commands", "{\"id\":\"f1\",\"type\":\"deposit\",\"account\":\"u1\",\"asset\":\"KRW\",\"amount\":\"1000\"}");
+            HttpResponse<String> accepted = send(http, "POST", url + "/v1/withdrawals", "{\"id\":\"w1\",\"account\":\"u1\",\"amount\":\"600\","
+                    + "\"bank\":\"004\",\"bankAccount\":\"110-1\",\"recipientName\":\"홍길동\"}");
+            assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+            TestWait.until("w1 completed", 60_000, () -> {
+                try {
+                    return send(http, "GET", url + "/v1/withdrawals/w1", "").body().contains("\"COMPLETED\"");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            assertThat(send(http, "GET", url + "/metrics", "").body()).as("metrics per bank")
+                    .contains("jango_bank_withdrawals_total{bank=\"004\",status=\"COMPLETED\"}")
+                    .contains("jango_bank_gateway_latency_seconds").contains("jango_bank_breaker_state{bank=\"004\"}");
+            String statement = send(http, "POST", control + "/banks/004/end-of-day", "").body();
+            Matcher file = Pattern.compile("\"file\":\"([^\"]+)\"").matcher(statement);
+            assertThat(file.find()).as(statement).isTrue();
+            Run reconcile = jango(120, "reconcile", file.group(1), "--url", url);
+            assertThat(reconcile.exitCode()).as(reconcile.output()).isZero();
+            assertThat(reconcile.output()).contains("reconcile: MATCH");
+        } finally {
+            if (serve != null) {
+                serve.destroy();
+                serve.waitFor(30, TimeUnit.SECONDS);
+            }
+            sim.destroy();
+            sim.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aShortBenchRunsWithItsPostgresBaselines() throws Exception {
         Run bench = jango(600, "bench", "--duration", "2", "--singles-duration", "1", "--baseline-duration", "1",
                 "--accounts", "200");
