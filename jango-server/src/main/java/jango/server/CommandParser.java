@@ -121,7 +121,16 @@ final class CommandParser {
         if (!value.isTextual()) {
             throw new Malformed(name(path, field) + "must be a string, not " + value.getNodeType().name().toLowerCase());
         }
-        return value.textValue();
+        return wellFormed(value.textValue(), path, field);
+    }
+
+    /** Text that cannot be encoded as UTF-8 (a lone surrogate from a JSON escape) is malformed. */
+    static String wellFormed(String text, String path, String field) {
+        int bad = Names.unpairedSurrogate(text);
+        if (bad >= 0) {
+            throw new Malformed(name(path, field) + "is not valid Unicode (an unpaired surrogate at index " + bad + ")");
+        }
+        return text;
     }
 
     static String pattern(JsonNode node, String path, String field, Names.Shape pattern) {

@@ -427,6 +427,10 @@ public final class JangoServer implements AutoCloseable {
 
     /** Aggregates the body (bounded by maxRequestLength) and maps refusals to their answers. */
     private HttpResponse withBody(ServiceRequestContext ctx, HttpRequest req, Function<byte[], HttpResponse> handler) {
+        String unsupported = JsonContentType.refusal(req.contentType());
+        if (unsupported != null) {
+            return error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE", unsupported);
+        }
         java.util.function.BiFunction<AggregatedHttpRequest, Throwable, HttpResponse> handle = (aggregated, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException ? error.getCause() : error;
@@ -565,7 +569,11 @@ public final class JangoServer implements AutoCloseable {
                 case 413 -> "TOO_LARGE";
                 case 400 -> "MALFORMED";
                 case 503 -> "UNAVAILABLE";
-                default -> status.codeAsText();
+                case 414 -> "URI_TOO_LONG";
+                case 415 -> "UNSUPPORTED_MEDIA_TYPE";
+                case 431 -> "HEADERS_TOO_LARGE";
+                // Every error names its code: the reason phrase in the API's style ("REQUEST_TIMEOUT").
+                default -> status.reasonPhrase().toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]+", "_");
             };
             String message = description != null ? description : status.reasonPhrase();
             return AggregatedHttpResponse.of(status, MediaType.JSON_UTF_8, Render.error(code, message));
