@@ -54,10 +54,6 @@ public final class JangoMetrics implements LedgerObserver {
         }
     }
 
-    void replayed() {
-        replayed.increment();
-    }
-
     @Override
     public void batchWritten(int shard, int entries, int bytes, long writeNanos, long applyNanos) {
         batchEntries.record(entries);

@@ -67,6 +67,7 @@ public final class JangoServer implements AutoCloseable {
     private final Ledger ledger;
     private final Render render;
     private final JangoMetrics metrics;
+    private final CommandSubmitter submitter;
     private final Server server;
 
     public JangoServer(Ledger ledger, JangoMetrics metrics, String host, int port) {
@@ -82,6 +83,7 @@ public final class JangoServer implements AutoCloseable {
         this.ledger = ledger;
         this.render = new Render(ledger.assets());
         this.metrics = metrics;
+        this.submitter = new CommandSubmitter(ledger, metrics);
         com.linecorp.armeria.server.ServerBuilder builder = Server.builder();
         extensions.forEach(extension -> extension.accept(builder));
         this.server = builder
@@ -98,6 +100,8 @@ public final class JangoServer implements AutoCloseable {
                                 throw new CompletionException(e);
                             }
                         }, ctx.blockingTaskExecutor())))
+                // jango.v1 over gRPC on the same port (HTTP/2), the same checks and limits.
+                .service(JangoGrpcService.of(ledger, submitter, MAX_BODY_BYTES))
                 .route().put("/v1/assets/{code}").build(this::putAsset)
                 .route().get("/v1/assets").build((ctx, req) -> ok(Render.assets(ledger.assets())))
                 .route().post("/v1/commands").build(this::postCommand)
@@ -178,37 +182,13 @@ public final class JangoServer implements AutoCloseable {
     private HttpResponse postCommand(ServiceRequestContext ctx, HttpRequest req) {
         return withBody(ctx, req, body -> {
             Command command = CommandParser.parse(parse(body), "");
-            requirePlaceable(command, "");
-            Result stored;
-            try {
-                stored = ledger.result(command.id());
-            } catch (LedgerUnavailableException e) {
-                // The lookup is only a shortcut for retries: the log still answers a replay, so a
-                // store that cannot be read (distributed mode, database down) must not refuse the command.
-                stored = null;
-            }
-            if (stored != null) {
-                // Answered from the store without touching the log: retries are cheap.
-                return ledger.sameBody(command.id(), command) ? replayed(stored) : idConflict(command.id());
-            }
-            return submit(ctx, List.of(command), outcomes -> {
-                Outcome outcome = outcomes.get(0);
-                metrics.outcome(outcome);
-                return switch (outcome.kind()) {
-                    case NEW -> ok(render.result(outcome.result()));
-                    case REPLAYED -> replayed(outcome.result());
-                    default -> idConflict(command.id());
-                };
+            submitter.requirePlaceable(command, "");
+            return answer(ctx, submitter.one(command), outcome -> switch (outcome.kind()) {
+                case NEW -> ok(render.result(outcome.result()));
+                case REPLAYED -> replayed(outcome.result());
+                default -> idConflict(command.id());
             });
         });
-    }
-
-    /** Distributed mode refuses, as malformed, a command its shards cannot apply in one step. */
-    private void requirePlaceable(Command command, String path) {
-        String error = ledger.placementError(command, path);
-        if (error != null) {
-            throw new Malformed(error);
-        }
     }
 
     private HttpResponse postBatch(ServiceRequestContext ctx, HttpRequest req) {
@@ -220,14 +200,13 @@ public final class JangoServer implements AutoCloseable {
             List<Command> commands = new ArrayList<>(array.size());
             for (int i = 0; i < array.size(); i++) {
                 Command command = CommandParser.parse(array.get(i), "commands[" + i + "]");
-                requirePlaceable(command, "commands[" + i + "].");
+                submitter.requirePlaceable(command, "commands[" + i + "].");
                 commands.add(command);
             }
-            return submit(ctx, commands, outcomes -> ok(Render.json(json -> {
+            return answer(ctx, submitter.batch(commands), outcomes -> ok(Render.json(json -> {
                 json.writeStartObject();
                 json.writeArrayFieldStart("results");
                 for (Outcome outcome : outcomes) {
-                    metrics.outcome(outcome);
                     if (outcome.kind() == Outcome.Kind.ID_CONFLICT) {
                         json.writeStartObject();
                         json.writeStringField("id", outcome.result().id());
@@ -280,13 +259,12 @@ public final class JangoServer implements AutoCloseable {
     }
 
     private HttpResponse replayed(Result stored) {
-        metrics.replayed();
         return HttpResponse.of(ResponseHeaders.builder(HttpStatus.OK).contentType(MediaType.JSON_UTF_8)
                 .add(REPLAYED_HEADER, "true").build(), HttpData.wrap(render.result(stored)));
     }
 
     private static HttpResponse idConflict(String id) {
-        return error(HttpStatus.CONFLICT, "ID_CONFLICT", "command id " + id + " was already used with another body");
+        return error(HttpStatus.CONFLICT, "ID_CONFLICT", CommandSubmitter.idConflictMessage(id));
     }
 
     // ---- queries ------------------------------------------------------------------------------
@@ -454,9 +432,14 @@ public final class JangoServer implements AutoCloseable {
     }
 
     private HttpResponse submit(ServiceRequestContext ctx, List<Command> commands, Function<List<Outcome>, HttpResponse> answer) {
-        CompletableFuture<HttpResponse> response = ledger.submit(commands).handleAsync((outcomes, error) -> {
+        return answer(ctx, ledger.submit(commands), answer);
+    }
+
+    /** The answer rendered on the request's event loop, never on the ledger's writer thread. */
+    private static <T> HttpResponse answer(ServiceRequestContext ctx, CompletableFuture<T> outcome, Function<T, HttpResponse> answer) {
+        CompletableFuture<HttpResponse> response = outcome.handleAsync((value, error) -> {
             if (error == null) {
-                return answer.apply(outcomes);
+                return answer.apply(value);
             }
             Throwable cause = error instanceof CompletionException ? error.getCause() : error;
             if (cause instanceof LedgerUnavailableException unavailable) {
