@@ -31,10 +31,11 @@ final class CommandSubmitter {
     }
 
     /**
-     * One command: NEW, REPLAYED or ID_CONFLICT. A retry of a stored id is answered from the store
+     * One command of {@code protocol} ("http" or "grpc"): NEW, REPLAYED or ID_CONFLICT. A retry of a stored id is answered from the store
      * without touching the log, so retries are cheap.
      */
-    CompletableFuture<Outcome> one(Command command) {
+    CompletableFuture<Outcome> one(Command command, String protocol) {
+        metrics.request(protocol, 1);
         Result stored;
         try {
             stored = ledger.result(command.id());
@@ -56,7 +57,8 @@ final class CommandSubmitter {
     }
 
     /** Commands that each stand alone, answered in order. */
-    CompletableFuture<List<Outcome>> batch(List<Command> commands) {
+    CompletableFuture<List<Outcome>> batch(List<Command> commands, String protocol) {
+        metrics.request(protocol, commands.size());
         return ledger.submit(commands).thenApply(outcomes -> {
             outcomes.forEach(metrics::outcome);
             return outcomes;

@@ -67,14 +67,37 @@ final class JangoGrpcService extends JangoGrpc.JangoImplBase {
         this.answers = new ProtoAnswers(new Render(ledger.assets()));
     }
 
-    /** The Armeria service to add to the server (same port as HTTP). */
-    static GrpcService of(Ledger ledger, CommandSubmitter submitter, int maxMessageBytes) {
-        return GrpcService.builder()
+    /**
+     * Adds the service to the server (same port as HTTP). A message over {@code maxMessageBytes}
+     * is RESOURCE_EXHAUSTED (TOO_LARGE) from the gRPC layer; the routes' HTTP limit is set well
+     * above it so that the answer is a gRPC status, not an HTTP 413 the client cannot name.
+     */
+    static void addTo(com.linecorp.armeria.server.ServerBuilder server, Ledger ledger, CommandSubmitter submitter, int maxMessageBytes) {
+        GrpcService grpc = GrpcService.builder()
                 .addService(new JangoGrpcService(ledger, submitter))
                 .maxRequestMessageLength(maxMessageBytes)
+                .exceptionHandler(JangoGrpcService::undecodable)
                 // Distributed mode reads PostgreSQL: never on an event loop.
                 .useBlockingTaskExecutor(ledger.readsBlock())
                 .build();
+        com.linecorp.armeria.server.ServiceBindingBuilder binding = server.route();
+        grpc.routes().forEach(binding::addRoute);
+        binding.maxRequestLength(16L * maxMessageBytes).build(grpc);
+    }
+
+    /**
+     * A request protobuf cannot decode (text that is not UTF-8, a truncated message) is malformed:
+     * INVALID_ARGUMENT with MALFORMED, as a JSON body that does not parse is 400. Protobuf's error
+     * does not say which field, so the message names the request.
+     */
+    private static Status undecodable(com.linecorp.armeria.common.RequestContext ctx, Status status, Throwable cause, Metadata trailers) {
+        for (Throwable c = cause; c != null; c = c.getCause()) {
+            if (c instanceof com.google.protobuf.InvalidProtocolBufferException invalid) {
+                trailers.put(ERROR_CODE, "MALFORMED");
+                return Status.INVALID_ARGUMENT.withDescription("request: is not a valid jango.v1 message: " + invalid.getMessage());
+            }
+        }
+        return com.linecorp.armeria.common.grpc.GrpcExceptionHandlerFunction.of().apply(ctx, status, cause, trailers);
     }
 
     /** A refusal with the API's error code; {@code grpc} is the status it maps to. */
@@ -98,7 +121,7 @@ final class JangoGrpcService extends JangoGrpc.JangoImplBase {
         answerLater(out, () -> {
             Command command = ProtoCommands.command(request, "");
             submitter.requirePlaceable(command, "");
-            return submitter.one(command);
+            return submitter.one(command, "grpc");
         }, outcome -> switch (outcome.kind()) {
             case NEW -> answers.result(outcome.result(), false);
             case REPLAYED -> answers.result(outcome.result(), true);
@@ -124,7 +147,7 @@ final class JangoGrpcService extends JangoGrpc.JangoImplBase {
                 submitter.requirePlaceable(command, "commands[" + i + "].");
                 commands.add(command);
             }
-            return submitter.batch(commands);
+            return submitter.batch(commands, "grpc");
         }, outcomes -> {
             SubmitBatchResponse.Builder response = SubmitBatchResponse.newBuilder();
             for (Outcome outcome : outcomes) {

@@ -25,8 +25,15 @@ public final class JangoMetrics implements LedgerObserver {
             .description("log entries per journal record (one fsync)").publishPercentiles(0.5, 0.99).register(registry);
     private final Timer writeTime = Timer.builder("jango.batch.write").description("append + fsync of one batch")
             .publishPercentiles(0.5, 0.99, 0.999).register(registry);
+    private final DistributionSummary httpCommands = requestCommands("http");
+    private final DistributionSummary grpcCommands = requestCommands("grpc");
     private final Timer applyTime = Timer.builder("jango.batch.apply").description("engine apply of one batch")
             .publishPercentiles(0.5, 0.99).register(registry);
+
+    private DistributionSummary requestCommands(String protocol) {
+        return DistributionSummary.builder("jango.request.commands").description("commands per submit request (client-side batching shows here)")
+                .tag("protocol", protocol).publishPercentiles(0.5, 0.99).register(registry);
+    }
 
     public PrometheusMeterRegistry registry() {
         return registry;
@@ -42,6 +49,10 @@ public final class JangoMetrics implements LedgerObserver {
 
     public String scrape() {
         return registry.scrape();
+    }
+
+    void request(String protocol, int commands) {
+        (protocol.equals("grpc") ? grpcCommands : httpCommands).record(commands);
     }
 
     void outcome(Outcome outcome) {

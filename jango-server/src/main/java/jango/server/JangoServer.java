@@ -86,6 +86,8 @@ public final class JangoServer implements AutoCloseable {
         this.submitter = new CommandSubmitter(ledger, metrics);
         com.linecorp.armeria.server.ServerBuilder builder = Server.builder();
         extensions.forEach(extension -> extension.accept(builder));
+        // jango.v1 over gRPC on the same port (HTTP/2), with the same checks and limits.
+        JangoGrpcService.addTo(builder, ledger, submitter, MAX_BODY_BYTES);
         this.server = builder
                 .http(new InetSocketAddress(host, port))
                 .maxRequestLength(MAX_BODY_BYTES)
@@ -100,8 +102,6 @@ public final class JangoServer implements AutoCloseable {
                                 throw new CompletionException(e);
                             }
                         }, ctx.blockingTaskExecutor())))
-                // jango.v1 over gRPC on the same port (HTTP/2), the same checks and limits.
-                .service(JangoGrpcService.of(ledger, submitter, MAX_BODY_BYTES))
                 .route().put("/v1/assets/{code}").build(this::putAsset)
                 .route().get("/v1/assets").build((ctx, req) -> ok(Render.assets(ledger.assets())))
                 .route().post("/v1/commands").build(this::postCommand)
@@ -183,7 +183,7 @@ public final class JangoServer implements AutoCloseable {
         return withBody(ctx, req, body -> {
             Command command = CommandParser.parse(parse(body), "");
             submitter.requirePlaceable(command, "");
-            return answer(ctx, submitter.one(command), outcome -> switch (outcome.kind()) {
+            return answer(ctx, submitter.one(command, "http"), outcome -> switch (outcome.kind()) {
                 case NEW -> ok(render.result(outcome.result()));
                 case REPLAYED -> replayed(outcome.result());
                 default -> idConflict(command.id());
@@ -203,7 +203,7 @@ public final class JangoServer implements AutoCloseable {
                 submitter.requirePlaceable(command, "commands[" + i + "].");
                 commands.add(command);
             }
-            return answer(ctx, submitter.batch(commands), outcomes -> ok(Render.json(json -> {
+            return answer(ctx, submitter.batch(commands, "http"), outcomes -> ok(Render.json(json -> {
                 json.writeStartObject();
                 json.writeArrayFieldStart("results");
                 for (Outcome outcome : outcomes) {

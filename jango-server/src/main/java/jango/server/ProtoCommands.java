@@ -131,7 +131,7 @@ final class ProtoCommands {
     static void noUnknownFields(Message message, String path) {
         if (!message.getUnknownFields().asMap().isEmpty()) {
             int number = message.getUnknownFields().asMap().keySet().iterator().next();
-            throw new Malformed(CommandParser.field(path, "") + ": field number " + number + " is not a field of this message");
+            throw new Malformed(CommandParser.name(path, "field " + number) + "is not a field of this message (a newer client's?)");
         }
     }
 }
