@@ -71,10 +71,17 @@ final class JangoGrpcService extends JangoGrpc.JangoImplBase {
      * Adds the service to the server (same port as HTTP). A message over {@code maxMessageBytes}
      * is RESOURCE_EXHAUSTED (TOO_LARGE) from the gRPC layer; the routes' HTTP limit is set well
      * above it so that the answer is a gRPC status, not an HTTP 413 the client cannot name.
+     * {@code access} null: no API keys.
      */
-    static void addTo(com.linecorp.armeria.server.ServerBuilder server, Ledger ledger, CommandSubmitter submitter, int maxMessageBytes) {
-        GrpcService grpc = GrpcService.builder()
-                .addService(new JangoGrpcService(ledger, submitter))
+    static void addTo(com.linecorp.armeria.server.ServerBuilder server, Ledger ledger, CommandSubmitter submitter, int maxMessageBytes,
+                      Access access) {
+        var builder = GrpcService.builder();
+        if (access == null) {
+            builder.addService(new JangoGrpcService(ledger, submitter));
+        } else {
+            builder.addService(io.grpc.ServerInterceptors.intercept(new JangoGrpcService(ledger, submitter), new AuthInterceptor(access)));
+        }
+        GrpcService grpc = builder
                 .maxRequestMessageLength(maxMessageBytes)
                 .exceptionHandler(JangoGrpcService::undecodable)
                 // Distributed mode reads PostgreSQL: never on an event loop.

@@ -80,16 +80,30 @@ public final class JangoServer implements AutoCloseable {
      */
     public JangoServer(Ledger ledger, JangoMetrics metrics, String host, int port,
                        List<java.util.function.Consumer<com.linecorp.armeria.server.ServerBuilder>> extensions) {
+        this(ledger, metrics, host, port, extensions, EdgeOptions.OPEN);
+    }
+
+    /** @param edge API keys and TLS (see {@link EdgeOptions}) */
+    public JangoServer(Ledger ledger, JangoMetrics metrics, String host, int port,
+                       List<java.util.function.Consumer<com.linecorp.armeria.server.ServerBuilder>> extensions, EdgeOptions edge) {
         this.ledger = ledger;
         this.render = new Render(ledger.assets());
         this.metrics = metrics;
         this.submitter = new CommandSubmitter(ledger, metrics);
         com.linecorp.armeria.server.ServerBuilder builder = Server.builder();
         extensions.forEach(extension -> extension.accept(builder));
+        Access access = edge.keys() == null ? null : new Access(edge.keys(), metrics.registry());
         // jango.v1 over gRPC on the same port (HTTP/2), with the same checks and limits.
-        JangoGrpcService.addTo(builder, ledger, submitter, MAX_BODY_BYTES);
+        JangoGrpcService.addTo(builder, ledger, submitter, MAX_BODY_BYTES, access);
+        if (access != null) {
+            builder.decorator(new AuthDecorator(access));
+        }
+        if (edge.tls()) {
+            builder.https(new InetSocketAddress(host, port)).tls(edge.tlsCertificate().toFile(), edge.tlsPrivateKey().toFile());
+        } else {
+            builder.http(new InetSocketAddress(host, port));
+        }
         this.server = builder
-                .http(new InetSocketAddress(host, port))
                 .maxRequestLength(MAX_BODY_BYTES)
                 .meterRegistry(metrics.registry())
                 .errorHandler(new ErrorHandler())
