@@ -10,7 +10,9 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 /**
  * Dependencies point down only (shared/ARCHITECTURE.md): engine <- embedded | kafka | postgres,
  * server <- bench <- cli. The server reaches a backend only through the engine's port, never an
- * adapter directly, and the adapters know each other only through the port (ShardStore).
+ * adapter directly, and the adapters know each other only through the port (ShardStore). The
+ * gRPC API types (jango.api) depend on nothing of Jango; the Java client (jango.client) only on
+ * them, so users can take it without the server.
  */
 class LayeringTest {
     private static final JavaClasses JANGO = new ClassFileImporter()
@@ -23,7 +25,23 @@ class LayeringTest {
     void engineDependsOnNoOtherModule() {
         noClasses().that().resideInAPackage("jango.engine..")
                 .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.server..", "jango.bench..", "jango.cli..",
-                        "jango.kafka..", "jango.postgres..")
+                        "jango.kafka..", "jango.postgres..", "jango.api..", "jango.client..")
+                .check(JANGO);
+    }
+
+    @Test
+    void apiTypesDependOnNothingOfJango() {
+        noClasses().that().resideInAPackage("jango.api..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.engine..", "jango.embedded..", "jango.server..", "jango.bench..",
+                        "jango.cli..", "jango.kafka..", "jango.postgres..", "jango.client..")
+                .check(JANGO);
+    }
+
+    @Test
+    void clientKnowsOnlyTheApiTypes() {
+        noClasses().that().resideInAPackage("jango.client..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.engine..", "jango.embedded..", "jango.server..", "jango.bench..",
+                        "jango.cli..", "jango.kafka..", "jango.postgres..", "com.linecorp..")
                 .check(JANGO);
     }
 
@@ -31,7 +49,7 @@ class LayeringTest {
     void kafkaAdapterKnowsOnlyTheEngine() {
         noClasses().that().resideInAPackage("jango.kafka..")
                 .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.postgres..", "jango.server..",
-                        "jango.bench..", "jango.cli..", "com.linecorp..")
+                        "jango.bench..", "jango.cli..", "com.linecorp..", "jango.api..", "jango.client..")
                 .check(JANGO);
     }
 
@@ -39,14 +57,14 @@ class LayeringTest {
     void postgresAdapterKnowsOnlyTheEngine() {
         noClasses().that().resideInAPackage("jango.postgres..")
                 .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.server..",
-                        "jango.bench..", "jango.cli..", "com.linecorp..", "org.apache.kafka..")
+                        "jango.bench..", "jango.cli..", "com.linecorp..", "org.apache.kafka..", "jango.api..", "jango.client..")
                 .check(JANGO);
     }
 
     @Test
     void embeddedAdapterDoesNotReachUp() {
         noClasses().that().resideInAPackage("jango.embedded..")
-                .should().dependOnClassesThat().resideInAnyPackage("jango.server..", "jango.bench..", "jango.cli..", "com.linecorp..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.server..", "jango.bench..", "jango.cli..", "com.linecorp..", "jango.api..", "jango.client..")
                 .check(JANGO);
     }
 
@@ -60,7 +78,8 @@ class LayeringTest {
     @Test
     void serverKnowsBackendsOnlyThroughThePort() {
         noClasses().that().resideInAPackage("jango.server..")
-                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.postgres..", "jango.bench..", "jango.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.postgres..", "jango.bench..", "jango.cli..",
+                        "jango.client..")
                 .check(JANGO);
     }
 }
