@@ -195,7 +195,7 @@ public final class JangoServer implements AutoCloseable {
 
     private HttpResponse postCommand(ServiceRequestContext ctx, HttpRequest req) {
         return withBody(ctx, req, body -> {
-            Command command = CommandParser.parse(parse(body), "");
+            Command command = JsonCommands.single(body);
             submitter.requirePlaceable(command, "");
             return answer(ctx, submitter.one(command, "http"), outcome -> switch (outcome.kind()) {
                 case NEW -> ok(render.result(outcome.result()));
@@ -207,16 +207,8 @@ public final class JangoServer implements AutoCloseable {
 
     private HttpResponse postBatch(ServiceRequestContext ctx, HttpRequest req) {
         return withBody(ctx, req, body -> {
-            JsonNode array = boundedArray(body, "commands");
-            if (array.isEmpty()) {
-                throw new Malformed("commands: is empty (expected: 1.." + MAX_BATCH_COMMANDS + " commands)");
-            }
-            List<Command> commands = new ArrayList<>(array.size());
-            for (int i = 0; i < array.size(); i++) {
-                Command command = CommandParser.parse(array.get(i), "commands[" + i + "]");
-                submitter.requirePlaceable(command, "commands[" + i + "].");
-                commands.add(command);
-            }
+            List<Command> commands = JsonCommands.batch(body, MAX_BATCH_COMMANDS,
+                    (command, i) -> submitter.requirePlaceable(command, "commands[" + i + "]."));
             return answer(ctx, submitter.batch(commands, "http"), outcomes -> ok(Render.json(json -> {
                 json.writeStartObject();
                 json.writeArrayFieldStart("results");
@@ -488,7 +480,7 @@ public final class JangoServer implements AutoCloseable {
     }
 
     /** A request over a limit: 413 TOO_LARGE, never recorded. */
-    private static final class TooLarge extends RuntimeException {
+    static final class TooLarge extends RuntimeException {
         TooLarge(String message) {
             super(message, null, false, false);
         }

@@ -70,6 +70,15 @@ class EdgeRefusalsTest {
         assertThat(jango.get("/v1/commands/s2").status()).isEqualTo(404);
     }
 
+    /** Found by comparing the streaming parser with the tree one: a float too large for a BigDecimal was a 500. */
+    @Test
+    void aNumberWhoseExponentOverflowsIsMalformedNotAnInternalError() throws IOException {
+        Raw refused = post("/v1/commands", "application/json",
+                "{\"id\":\"e1\",\"type\":\"deposit\",\"account\":\"u1\",\"asset\":\"BTC\",\"amount\":1e9999999999}".getBytes(StandardCharsets.UTF_8));
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(400);
+        assertThat(refused.json().get("message").asText()).startsWith("body: is not valid JSON");
+    }
+
     @Test
     void aBodyThatIsNotJsonIs415AndAbsentOrJsonContentTypesAreFine() throws IOException {
         byte[] deposit = "{\"id\":\"ct1\",\"type\":\"deposit\",\"account\":\"u2\",\"asset\":\"BTC\",\"amount\":\"1\"}".getBytes(StandardCharsets.UTF_8);
