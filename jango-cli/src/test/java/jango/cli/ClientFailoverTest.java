@@ -1,7 +1,5 @@
 package jango.cli;
 
-import jango.client.Command;
-import jango.client.CommandResult;
 import jango.client.JangoClient;
 import jango.engine.port.ShardStore;
 import jango.kafka.TestKafka;
@@ -10,17 +8,12 @@ import jango.postgres.TestPostgres;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -53,42 +46,11 @@ class ClientFailoverTest {
                 try (JangoClient client = JangoClient.builder().endpoints(address(a), address(b)).callDeadline(Duration.ofSeconds(120))
                         .backoff(Duration.ofMillis(20), Duration.ofMillis(500)).build()) {
                     client.putAsset("KRW", 0);
-                    Map<String, CommandResult> answered = new ConcurrentHashMap<>();
-                    AtomicInteger done = new AtomicInteger();
-                    AtomicReference<Throwable> failure = new AtomicReference<>();
-                    List<Thread> callers = new ArrayList<>();
-                    for (int t = 0; t < THREADS; t++) {
-                        int thread = t;
-                        callers.add(Thread.ofPlatform().start(() -> {
-                            try {
-                                for (int i = 0; i < PER_THREAD; i++) {
-                                    String id = "fo-" + thread + "-" + i;
-                                    answered.put(id, client.submit(new Command.Deposit(id, "fo-owner-" + thread, "KRW", BigDecimal.ONE)));
-                                    done.incrementAndGet();
-                                }
-                            } catch (Throwable e) {
-                                failure.compareAndSet(null, e);
-                            }
-                        }));
-                    }
-                    TestWait.until("a third of the calls answered", 120_000, () -> done.get() >= THREADS * PER_THREAD / 3 || failure.get() != null);
+                    DepositCalls calls = new DepositCalls(client, "fo", THREADS, PER_THREAD);
+                    calls.awaitAThird();
                     a.kill9();
-                    for (Thread caller : callers) {
-                        caller.join(Duration.ofMinutes(3));
-                        assertThat(caller.isAlive()).isFalse();
-                    }
-                    assertThat(failure.get()).as("a call failed").isNull();
-                    assertThat(answered).hasSize(THREADS * PER_THREAD);
+                    calls.finishAndCheck();
                     assertThat(client.stats().failovers()).as("the client moved to b").isPositive();
-                    List<String> ids = new ArrayList<>(answered.keySet());
-                    List<CommandResult> stored = client.lookup(ids);
-                    for (int i = 0; i < ids.size(); i++) {
-                        assertThat(stored.get(i)).as(ids.get(i)).isNotNull();
-                        assertThat(stored.get(i).seq()).as(ids.get(i)).isEqualTo(answered.get(ids.get(i)).seq());
-                    }
-                    for (int t = 0; t < THREADS; t++) {
-                        assertThat(client.balances("fo-owner-" + t, "KRW").get(0).available()).isEqualByComparingTo(Integer.toString(PER_THREAD));
-                    }
                 }
             }
         } finally {
