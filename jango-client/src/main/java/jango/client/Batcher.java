@@ -72,8 +72,13 @@ final class Batcher implements AutoCloseable {
                 List<Pending> batch = nextBatch();
                 if (batch.isEmpty()) {
                     inFlight.release();
-                } else {
+                    continue;
+                }
+                try {
                     send(batch).whenComplete((ignored, error) -> inFlight.release());
+                } catch (RuntimeException e) {
+                    inFlight.release();
+                    batch.forEach(pending -> pending.answer().completeExceptionally(new JangoException("INTERNAL", "not sent: " + e, e)));
                 }
             } catch (InterruptedException e) {
                 return;
@@ -132,13 +137,24 @@ final class Batcher implements AutoCloseable {
                 .thenCompose(next -> next);
     }
 
+    /** Completes every command's future, whatever the response holds: no caller is left waiting. */
     private static void answer(List<Pending> batch, SubmitBatchResponse response) {
+        if (response.getAnswersCount() != batch.size()) {
+            JangoException wrong = new JangoException("INTERNAL", response.getAnswersCount() + " answers to " + batch.size() + " commands", null);
+            batch.forEach(pending -> pending.answer().completeExceptionally(wrong));
+            return;
+        }
         for (int i = 0; i < batch.size(); i++) {
             BatchAnswer answer = response.getAnswers(i);
-            if (answer.hasResult()) {
-                batch.get(i).answer().complete(ProtoMapping.result(answer.getResult()));
-            } else {
-                batch.get(i).answer().completeExceptionally(new JangoException(answer.getError().getCode(), answer.getError().getMessage(), null));
+            CompletableFuture<CommandResult> future = batch.get(i).answer();
+            try {
+                if (answer.hasResult()) {
+                    future.complete(ProtoMapping.result(answer.getResult()));
+                } else {
+                    future.completeExceptionally(new JangoException(answer.getError().getCode(), answer.getError().getMessage(), null));
+                }
+            } catch (RuntimeException e) {
+                future.completeExceptionally(new JangoException("INTERNAL", "an answer could not be read: " + e, e));
             }
         }
     }
