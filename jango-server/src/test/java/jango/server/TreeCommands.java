@@ -1,5 +1,11 @@
 package jango.server;
 
+import static jango.server.CommandParser.abbreviate;
+import static jango.server.CommandParser.field;
+import static jango.server.CommandParser.name;
+import static jango.server.CommandParser.only;
+import static jango.server.CommandParser.wellFormed;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import jango.engine.Command;
 import jango.engine.Decimal;
@@ -149,15 +155,6 @@ final class TreeCommands {
                 amount(node, path, "amount", false), hold);
     }
 
-    static void only(JsonNode node, String path, Set<String> allowed) {
-        Iterator<String> names = node.fieldNames();
-        while (names.hasNext()) {
-            String field = names.next();
-            if (!allowed.contains(field)) {
-                throw new Malformed(name(path, field) + "is not a field of this command");
-            }
-        }
-    }
 
     static String text(JsonNode node, String path, String field) {
         JsonNode value = node.get(field);
@@ -170,14 +167,6 @@ final class TreeCommands {
         return wellFormed(value.textValue(), path, field);
     }
 
-    /** Text that cannot be encoded as UTF-8 (a lone surrogate from a JSON escape) is malformed. */
-    static String wellFormed(String text, String path, String field) {
-        int bad = Names.unpairedSurrogate(text);
-        if (bad >= 0) {
-            throw new Malformed(name(path, field) + "is not valid Unicode (an unpaired surrogate at index " + bad + ")");
-        }
-        return text;
-    }
 
     static String pattern(JsonNode node, String path, String field, Names.Shape pattern) {
         String value = text(node, path, field);
@@ -187,18 +176,6 @@ final class TreeCommands {
         return value;
     }
 
-    /** Element {@code index} of an array of names. */
-    static String pattern(JsonNode array, String field, int index, Names.Shape pattern) {
-        JsonNode value = array.get(index);
-        String name = field + "[" + index + "]: ";
-        if (value == null || !value.isTextual()) {
-            throw new Malformed(name + "must be a string");
-        }
-        if (!pattern.matches(value.textValue())) {
-            throw new Malformed(name + "\"" + abbreviate(value.textValue()) + "\" does not match " + pattern.pattern());
-        }
-        return value.textValue();
-    }
 
     private static String account(JsonNode node, String path, String field) {
         return pattern(node, path, field, Names.OWNER);
@@ -241,22 +218,5 @@ final class TreeCommands {
         } catch (DateTimeParseException e) {
             throw new Malformed(name(path, "expiresAt") + "\"" + abbreviate(text) + "\" is not an RFC 3339 time such as 2026-11-23T05:00:00Z");
         }
-    }
-
-    /** "path.field"; path is empty for a single command. */
-    static String field(String path, String field) {
-        if (field.isEmpty()) {
-            return path.isEmpty() ? "body" : path;
-        }
-        return path.isEmpty() ? field : path + "." + field;
-    }
-
-    /** "path.field: ", the start of a message. */
-    static String name(String path, String field) {
-        return field(path, field) + ": ";
-    }
-
-    static String abbreviate(String value) {
-        return value.length() <= 80 ? value : value.substring(0, 77) + "...";
     }
 }
