@@ -17,12 +17,8 @@ import java.util.List;
  * Speaks shared/API.md over HTTP/1.1 on loopback. Answers to command batches are read with a
  * streaming parser: per result its id, status, seq and how many balances it changed.
  */
-final class HttpDriver {
+final class HttpDriver implements Driver {
     private static final JsonFactory JSON = new JsonFactory();
-
-    /** One answered command: APPLIED or not, its seq, and the balances it listed. */
-    record Answer(String id, boolean applied, long seq, int balances) {
-    }
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -46,7 +42,8 @@ final class HttpDriver {
     }
 
     /** Sends a batch and returns its answers in order. */
-    Answer[] batch(List<Command> commands) throws IOException, InterruptedException {
+    @Override
+    public Answer[] batch(List<Command> commands) throws IOException, InterruptedException {
         HttpResponse<byte[]> response = send("POST", "/v1/commands/batch", CommandJson.batch(commands));
         expectOk(response);
         Answer[] answers = new Answer[commands.size()];
@@ -68,7 +65,8 @@ final class HttpDriver {
         return answers;
     }
 
-    Answer single(Command command) throws IOException, InterruptedException {
+    @Override
+    public Answer single(Command command) throws IOException, InterruptedException {
         HttpResponse<byte[]> response = send("POST", "/v1/commands", CommandJson.single(command));
         expectOk(response);
         try (JsonParser json = JSON.createParser(response.body())) {

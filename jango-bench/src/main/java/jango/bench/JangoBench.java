@@ -31,9 +31,20 @@ import java.util.stream.Stream;
 public final class JangoBench {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    /**
+     * @param protocol "http" (JSON batches) or "grpc" (the Java client, which batches by itself)
+     * @param callers  threads that each send single commands in a phase of their own (0: no such phase)
+     */
     public record Options(String url, int durationSeconds, int singlesSeconds, int accounts, int assets, double zipf,
-                          int concurrency, int batchSize, long seed) {
+                          int concurrency, int batchSize, long seed, String protocol, int callers) {
+        public Options(String url, int durationSeconds, int singlesSeconds, int accounts, int assets, double zipf,
+                       int concurrency, int batchSize, long seed) {
+            this(url, durationSeconds, singlesSeconds, accounts, assets, zipf, concurrency, batchSize, seed, "http", 0);
+        }
+
         public Options {
+            check(protocol.equals("http") || protocol.equals("grpc"), "--protocol", protocol, "http or grpc");
+            check(callers >= 0 && callers <= 1024, "--callers", callers, "0..1024");
             check(durationSeconds >= 1, "--duration", durationSeconds, ">= 1");
             check(singlesSeconds >= 0, "--singles-duration", singlesSeconds, ">= 0");
             check(accounts >= 2, "--accounts", accounts, ">= 2");
@@ -94,26 +105,30 @@ public final class JangoBench {
 
     /** Runs Jango's phases against {@code options.url()}, or an embedded Jango it starts in a temp dir. */
     public JangoResult run() throws Exception {
-        return withJango((http, day) -> {
-            List<HttpDriver.Answer> acknowledged = new ArrayList<>();
+        return withJango((drivers, day) -> {
+            List<Driver.Answer> acknowledged = new ArrayList<>();
             List<Phase> phases = new ArrayList<>();
             if (options.singlesSeconds() > 0) {
-                phases.add(singles(http, day, acknowledged));
+                phases.add(singles(drivers, day, acknowledged));
                 out.println(phases.get(phases.size() - 1).summary());
             }
-            phases.add(batches(http, day, options.concurrency(), options.batchSize(), options.durationSeconds(), acknowledged, "batch"));
+            if (options.callers() > 0 && options.singlesSeconds() > 0) {
+                phases.add(callers(drivers, day, options.callers(), options.singlesSeconds(), acknowledged));
+                out.println(phases.get(phases.size() - 1).summary());
+            }
+            phases.add(batches(drivers, day, options.concurrency(), options.batchSize(), options.durationSeconds(), acknowledged, "batch"));
             out.println(phases.get(phases.size() - 1).summary());
-            return new JangoResult(phases, verify(http, acknowledged));
+            return new JangoResult(phases, verify(drivers.http(), acknowledged));
         });
     }
 
     /** Short batch phases over every batch size and concurrency, on one Jango. */
     public List<Phase> sweep(int[] batchSizes, int[] concurrencies, int seconds) throws Exception {
-        return withJango((http, day) -> {
+        return withJango((drivers, day) -> {
             List<Phase> phases = new ArrayList<>();
             for (int concurrency : concurrencies) {
                 for (int batchSize : batchSizes) {
-                    Phase phase = batches(http, day, concurrency, batchSize, seconds, new ArrayList<>(), "sweep");
+                    Phase phase = batches(drivers, day, concurrency, batchSize, seconds, new ArrayList<>(), "sweep");
                     out.println(phase.summary());
                     phases.add(phase);
                 }
@@ -122,8 +137,12 @@ public final class JangoBench {
         });
     }
 
+    /** HTTP for set-up, metrics and checks; {@code commands} for the measured commands. */
+    record Drivers(HttpDriver http, Driver commands) {
+    }
+
     private interface Work<T> {
-        T run(HttpDriver http, ExchangeDay day) throws Exception;
+        T run(Drivers drivers, ExchangeDay day) throws Exception;
     }
 
     private <T> T withJango(Work<T> work) throws Exception {
@@ -140,11 +159,14 @@ public final class JangoBench {
             url = "http://127.0.0.1:" + server.port();
             out.println("bench: embedded Jango at " + url + " (data in " + tempDir + ", journal fsynced per batch)");
         }
-        try {
-            HttpDriver http = new HttpDriver(url);
+        HttpDriver http = new HttpDriver(url);
+        try (Driver driver = options.protocol().equals("grpc")
+                ? new GrpcDriver(url.replaceFirst("^https?://", ""), options.batchSize(), Math.max(4, options.concurrency()))
+                : http) {
             ExchangeDay day = new ExchangeDay(options.accounts(), options.assets(), options.zipf(), options.seed());
             setUp(http, day);
-            return work.run(http, day);
+            out.println("bench: commands go over " + (driver == http ? "HTTP/JSON" : "gRPC through the Java client (jango-client)"));
+            return work.run(new Drivers(http, driver), day);
         } finally {
             if (server != null) {
                 server.close();
@@ -182,7 +204,8 @@ public final class JangoBench {
         return new Command.Deposit(runId + "-" + d.id(), d.account(), d.asset(), d.amount());
     }
 
-    private Phase singles(HttpDriver http, ExchangeDay day, List<HttpDriver.Answer> acknowledged) throws Exception {
+    private Phase singles(Drivers drivers, ExchangeDay day, List<Driver.Answer> acknowledged) throws Exception {
+        HttpDriver http = drivers.http();
         ExchangeDay.Client client = day.client(10_000, runId);
         Histogram latency = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.singlesSeconds());
@@ -195,7 +218,7 @@ public final class JangoBench {
         while (System.nanoTime() < deadline) {
             Command command = client.next(1).get(0);
             long t0 = System.nanoTime();
-            HttpDriver.Answer answer = http.single(command);
+            Driver.Answer answer = drivers.commands().single(command);
             latency.recordValue((System.nanoTime() - t0) / 1_000);
             acknowledged.add(answer);
             commands++;
@@ -210,8 +233,19 @@ public final class JangoBench {
     }
 
     /** {@code concurrency} clients, each sending batches of {@code batchSize} as fast as answered. */
-    Phase batches(HttpDriver http, ExchangeDay day, int concurrency, int batchSize, int seconds,
-                  List<HttpDriver.Answer> acknowledged, String name) throws Exception {
+    Phase batches(Drivers drivers, ExchangeDay day, int concurrency, int batchSize, int seconds,
+                  List<Driver.Answer> acknowledged, String name) throws Exception {
+        return concurrent(drivers, day, concurrency, batchSize, seconds, acknowledged, name, "batch request");
+    }
+
+    /** {@code callers} threads, each sending one command at a time and waiting for it (the client's batching at work over gRPC). */
+    Phase callers(Drivers drivers, ExchangeDay day, int callers, int seconds, List<Driver.Answer> acknowledged) throws Exception {
+        return concurrent(drivers, day, callers, 1, seconds, acknowledged, "callers", "command");
+    }
+
+    private Phase concurrent(Drivers drivers, ExchangeDay day, int concurrency, int batchSize, int seconds,
+                             List<Driver.Answer> acknowledged, String name, String latencyPer) throws Exception {
+        HttpDriver http = drivers.http();
         Histogram latency = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
         AtomicLong commands = new AtomicLong();
         AtomicLong applied = new AtomicLong();
@@ -219,27 +253,28 @@ public final class JangoBench {
         AtomicReference<Exception> failure = new AtomicReference<>();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         List<Thread> clients = new ArrayList<>();
-        List<List<HttpDriver.Answer>> answers = new ArrayList<>();
+        List<List<Driver.Answer>> answers = new ArrayList<>();
         double[] journalBefore = batchEntries(http);
         CpuMeter cpu = new CpuMeter();
         long started = System.nanoTime();
         for (int c = 0; c < concurrency; c++) {
             ExchangeDay.Client client = day.client(c, runId + "-" + name + concurrency + "x" + batchSize);
-            List<HttpDriver.Answer> mine = new ArrayList<>();
+            List<Driver.Answer> mine = new ArrayList<>();
             answers.add(mine);
             clients.add(Thread.ofPlatform().name("bench-client-" + c).start(() -> {
                 try {
                     while (System.nanoTime() < deadline && failure.get() == null) {
                         List<Command> batch = client.next(batchSize);
                         long t0 = System.nanoTime();
-                        HttpDriver.Answer[] results = http.batch(batch);
+                        Driver.Answer[] results = batchSize == 1 ? new Driver.Answer[] {drivers.commands().single(batch.get(0))}
+                                : drivers.commands().batch(batch);
                         long micros = (System.nanoTime() - t0) / 1_000;
                         synchronized (latency) {
                             latency.recordValue(micros);
                         }
                         long appliedHere = 0;
                         long changesHere = 0;
-                        for (HttpDriver.Answer answer : results) {
+                        for (Driver.Answer answer : results) {
                             mine.add(answer);
                             if (answer.applied()) {
                                 appliedHere++;
@@ -273,7 +308,7 @@ public final class JangoBench {
         long elapsed = System.nanoTime() - started;
         CpuMeter.Usage usage = cpu.stop();
         return phase(name, concurrency, batchSize, commands.get(), applied.get(), changes.get(), elapsed,
-                Latency.of("batch request", latency), usage, since(journalBefore, http));
+                Latency.of(latencyPer, latency), usage, since(journalBefore, http));
     }
 
     private static Phase phase(String name, int concurrency, int batchSize, long commands, long applied, long changes,
@@ -320,15 +355,15 @@ public final class JangoBench {
     }
 
     /** Every acknowledged result is stored exactly as answered; the invariants hold over the final state. */
-    private Checks verify(HttpDriver http, List<HttpDriver.Answer> acknowledged) throws Exception {
+    private Checks verify(HttpDriver http, List<Driver.Answer> acknowledged) throws Exception {
         long started = System.nanoTime();
         long verified = 0;
         long bad = 0;
         for (int from = 0; from < acknowledged.size(); from += JangoServer.MAX_BATCH_COMMANDS) {
-            List<HttpDriver.Answer> chunk = acknowledged.subList(from, Math.min(acknowledged.size(), from + JangoServer.MAX_BATCH_COMMANDS));
-            HttpDriver.Answer[] stored = http.lookup(chunk.stream().map(HttpDriver.Answer::id).toList());
+            List<Driver.Answer> chunk = acknowledged.subList(from, Math.min(acknowledged.size(), from + JangoServer.MAX_BATCH_COMMANDS));
+            Driver.Answer[] stored = http.lookup(chunk.stream().map(Driver.Answer::id).toList());
             for (int i = 0; i < chunk.size(); i++) {
-                HttpDriver.Answer expected = chunk.get(i);
+                Driver.Answer expected = chunk.get(i);
                 if (stored[i] == null || stored[i].seq() != expected.seq() || stored[i].applied() != expected.applied()) {
                     bad++;
                 } else {

@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 
 /** {@code jango bench}: see {@link BenchReport} for what runs and what is printed. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"An exchange's day end to end over HTTP (Zipf-hot owners; holds, 3-leg settlements with fees,",
+        description = {"An exchange's day end to end over HTTP or gRPC (Zipf-hot owners; holds, 3-leg settlements with fees,",
                 "releases, deposits, withdrawals, some rejections), journal fsynced per batch; then the checks",
                 "(every acknowledged result stored, invariants) and the PostgreSQL baselines in the same run."})
 final class BenchCommand implements Callable<Integer> {
@@ -39,6 +39,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "workload seed (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--protocol", defaultValue = "http",
+            description = "http: JSON batch requests; grpc: the Java client (jango-client), which batches the threads' commands itself (default: ${DEFAULT-VALUE})")
+    String protocol;
+
+    @Option(names = "--callers", defaultValue = "0",
+            description = "also a phase of this many threads each sending single commands, for --singles-duration seconds (default: ${DEFAULT-VALUE}: none)")
+    int callers;
+
     @Option(names = "--mode", defaultValue = "embedded",
             description = "embedded (default: the bench starts one); for distributed mode start it yourself and pass --url")
     String mode;
@@ -64,7 +72,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         JangoBench.Options options;
         try {
-            options = new JangoBench.Options(url, durationSeconds, singlesSeconds, accounts, assets, zipf, concurrency, batchSize, seed);
+            options = new JangoBench.Options(url, durationSeconds, singlesSeconds, accounts, assets, zipf, concurrency, batchSize, seed,
+                    protocol, callers);
         } catch (IllegalArgumentException e) {
             System.err.println("bench: " + e.getMessage());
             return 2;

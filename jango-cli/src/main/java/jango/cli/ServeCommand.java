@@ -9,7 +9,9 @@ import jango.engine.port.Ledger;
 import jango.engine.port.ShardStore;
 import jango.kafka.DistributedLedger;
 import jango.server.JangoMetrics;
+import jango.server.EdgeOptions;
 import jango.server.JangoServer;
+import jango.server.keys.ApiKeys;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -68,8 +70,27 @@ final class ServeCommand implements Callable<Integer> {
         watchdog.start();
     }
 
+    @Option(names = "--keys-file", description = "API keys (jango keys create); default: <data-dir>/keys. While it exists, every request needs a key")
+    Path keysFile;
+
+    @Option(names = "--insecure", description = "serve on a non-loopback address even with no API keys (anyone who reaches the port can move money)")
+    boolean insecure;
+
+    @Option(names = "--tls-cert", description = "serve HTTPS (and gRPC over TLS) with this PEM certificate chain; needs --tls-key")
+    Path tlsCertificate;
+
+    @Option(names = "--tls-key", description = "the PEM (PKCS#8) private key of --tls-cert")
+    Path tlsPrivateKey;
+
     @Override
     public Integer call() throws Exception {
+        EdgeOptions edge;
+        try {
+            edge = edge();
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+            System.err.println("jango: " + e.getMessage());
+            return 2;
+        }
         JangoMetrics metrics = new JangoMetrics();
         Ledger ledger;
         String where;
@@ -123,7 +144,7 @@ final class ServeCommand implements Callable<Integer> {
         JangoServer server;
         try {
             server = new JangoServer(ledger, metrics, host, port,
-                    bankGateway == null ? List.of() : List.of(BankRoutes.of(bankGateway))).start();
+                    bankGateway == null ? List.of() : List.of(BankRoutes.of(bankGateway)), edge).start();
         } catch (RuntimeException e) {
             if (bankGateway != null) {
                 bankGateway.close();
@@ -148,9 +169,25 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "jango-shutdown"));
         // A line scripts and tests can wait for.
-        System.out.println("jango: listening on http://" + host + ":" + server.port() + " " + where);
+        System.out.println("jango: listening on " + (edge.tls() ? "https" : "http") + "://" + host + ":" + server.port() + " " + where
+                + (edge.keys().enforced() ? " keys=" + edge.keys().file() : " keys=none"));
         System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Secure by default: on an address other than loopback, serving needs API keys (or --insecure).
+     * The keys file is read again whenever it changes, so keys created or revoked later count.
+     */
+    private EdgeOptions edge() throws java.net.UnknownHostException {
+        ApiKeys keys = new ApiKeys(keysFile != null ? keysFile : dataDir.resolve("keys"));
+        boolean loopback = java.net.InetAddress.getByName(host).isLoopbackAddress();
+        if (!loopback && !keys.hasActiveKey() && !insecure) {
+            throw new IllegalStateException("refusing to serve on " + host + " with no API keys (" + keys.file() + "): anyone who reaches"
+                    + " the port could move money. Create one with 'jango keys create --scopes commands:write,read', or pass --insecure");
+        }
+        log.info("event=edge auth={} keys_file={} tls={}", keys.enforced() ? "keys" : "open", keys.file(), tlsCertificate != null);
+        return new EdgeOptions(keys, tlsCertificate, tlsPrivateKey);
     }
 }

@@ -11,7 +11,9 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
  * Dependencies point down only (shared/ARCHITECTURE.md): engine <- writer <- embedded | kafka,
  * engine <- postgres, server <- bench <- cli. The writer loop knows the engine and its ports only.
  * The server reaches a backend only through the engine's port, never an adapter directly, and the
- * adapters know each other only through the port (ShardStore).
+ * adapters know each other only through the port (ShardStore). The gRPC API types (jango.api)
+ * depend on nothing of Jango; the Java client (jango.client) only on them, so users can take it
+ * without the server.
  */
 class LayeringTest {
     private static final JavaClasses JANGO = new ClassFileImporter()
@@ -24,7 +26,7 @@ class LayeringTest {
     void engineDependsOnNoOtherModule() {
         noClasses().that().resideInAPackage("jango.engine..")
                 .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.server..", "jango.bench..", "jango.cli..",
-                        "jango.kafka..", "jango.postgres..", "jango.writer..", "jango.bank..")
+                        "jango.kafka..", "jango.postgres..", "jango.writer..", "jango.bank..", "jango.api..", "jango.client..")
                 .check(JANGO);
     }
 
@@ -46,6 +48,14 @@ class LayeringTest {
     }
 
     @Test
+    void apiTypesDependOnNothingOfJango() {
+        noClasses().that().resideInAPackage("jango.api..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.engine..", "jango.embedded..", "jango.server..", "jango.bench..",
+                        "jango.cli..", "jango.kafka..", "jango.postgres..", "jango.client..")
+                .check(JANGO);
+    }
+
+    @Test
     void onlyTheCliKnowsTheBankGateway() {
         noClasses().that().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.postgres..", "jango.server..", "jango.bench..")
                 .should().dependOnClassesThat().resideInAPackage("jango.bank..")
@@ -53,10 +63,18 @@ class LayeringTest {
     }
 
     @Test
+    void clientKnowsOnlyTheApiTypes() {
+        noClasses().that().resideInAPackage("jango.client..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.engine..", "jango.embedded..", "jango.server..", "jango.bench..",
+                        "jango.cli..", "jango.kafka..", "jango.postgres..", "com.linecorp..")
+                .check(JANGO);
+    }
+
+    @Test
     void kafkaAdapterKnowsOnlyTheEngine() {
         noClasses().that().resideInAPackage("jango.kafka..")
                 .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.postgres..", "jango.server..",
-                        "jango.bench..", "jango.cli..", "com.linecorp..")
+                        "jango.bench..", "jango.cli..", "com.linecorp..", "jango.api..", "jango.client..")
                 .check(JANGO);
     }
 
@@ -64,14 +82,14 @@ class LayeringTest {
     void postgresAdapterKnowsOnlyTheEngine() {
         noClasses().that().resideInAPackage("jango.postgres..")
                 .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.server..",
-                        "jango.bench..", "jango.cli..", "jango.writer..", "com.linecorp..", "org.apache.kafka..")
+                        "jango.bench..", "jango.cli..", "jango.writer..", "com.linecorp..", "org.apache.kafka..", "jango.api..", "jango.client..")
                 .check(JANGO);
     }
 
     @Test
     void embeddedAdapterDoesNotReachUp() {
         noClasses().that().resideInAPackage("jango.embedded..")
-                .should().dependOnClassesThat().resideInAnyPackage("jango.server..", "jango.bench..", "jango.cli..", "com.linecorp..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.server..", "jango.bench..", "jango.cli..", "com.linecorp..", "jango.api..", "jango.client..")
                 .check(JANGO);
     }
 
@@ -85,7 +103,8 @@ class LayeringTest {
     @Test
     void serverKnowsBackendsOnlyThroughThePort() {
         noClasses().that().resideInAPackage("jango.server..")
-                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.postgres..", "jango.bench..", "jango.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.postgres..", "jango.bench..", "jango.cli..",
+                        "jango.client..")
                 .check(JANGO);
     }
 }

@@ -150,6 +150,31 @@ class PackagedLauncherIT {
         assertThat(bench.output()).doesNotContain("ClassNotFoundException").doesNotContain("NoClassDefFoundError");
     }
 
+    /** The gRPC side: the Java client and grpc-netty on the packaged class path. */
+    @Test
+    void aShortGrpcBenchRunsThroughTheJavaClient() throws Exception {
+        Run bench = jango(600, "bench", "--protocol", "grpc", "--duration", "2", "--singles-duration", "1", "--callers", "8",
+                "--baseline-duration", "0", "--accounts", "200");
+        assertThat(bench.exitCode()).as(bench.output()).isZero();
+        assertThat(bench.output()).contains("gRPC through the Java client").contains("callers:").contains("bench: PASS");
+    }
+
+    @Test
+    void keysAreCreatedListedRevokedAndServeIsSecureByDefault() throws Exception {
+        Path data = tmp.resolve("keyed");
+        Run refused = jango(120, "serve", "--host", "0.0.0.0", "--port", "0", "--data-dir", data.toString());
+        assertThat(refused.exitCode()).as(refused.output()).isEqualTo(2);
+        assertThat(refused.output()).contains("refusing to serve on 0.0.0.0 with no API keys");
+        Run created = jango(120, "keys", "create", "--data-dir", data.toString(), "--scopes", "commands:write,read");
+        assertThat(created.exitCode()).as(created.output()).isZero();
+        String id = created.output().lines().filter(line -> line.startsWith("jango_")).findFirst().orElseThrow().split("_")[1];
+        Run listed = jango(120, "keys", "list", "--data-dir", data.toString());
+        assertThat(listed.output()).contains(id).contains("commands:write,read").doesNotContain("jango_");
+        Run revoked = jango(120, "keys", "revoke", "--data-dir", data.toString(), id);
+        assertThat(revoked.exitCode()).as(revoked.output()).isZero();
+        assertThat(jango(120, "keys", "list", "--data-dir", data.toString()).output()).contains(id).containsPattern(id + ".*\\d{4}-\\d\\d-\\d\\dT.*\\d{4}-");
+    }
+
     @Test
     void jmhListsTheBenchmarks() throws Exception {
         Run jmh = jango(120, "jmh", "-l");

@@ -106,6 +106,9 @@ public sealed interface Command {
             if (reason == null || reason.isBlank() || reason.length() > Names.MAX_REASON_LENGTH) {
                 throw new IllegalArgumentException("reason: must be 1.." + Names.MAX_REASON_LENGTH + " characters");
             }
+            if (Names.unpairedSurrogate(reason) >= 0) {
+                throw new IllegalArgumentException("reason: is not valid Unicode (an unpaired surrogate)");
+            }
         }
 
         @Override

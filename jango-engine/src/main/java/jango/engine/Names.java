@@ -100,6 +100,28 @@ public final class Names {
         return id.length() - mark - 1 <= 2;
     }
 
+    /**
+     * The index of the first unpaired surrogate in {@code text}, or -1 when it is well-formed
+     * Unicode. Such text cannot be encoded as UTF-8: {@code String.getBytes} writes '?' instead, so
+     * "x\ud800" and "x?" would be stored and fingerprinted as the same body.
+     */
+    public static int unpairedSurrogate(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    i++;
+                    continue;
+                }
+                return i;
+            }
+            if (Character.isLowSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     static String check(Shape shape, String value, String what) {
         if (value == null || !shape.matches(value)) {
             throw new IllegalArgumentException(what + ": " + value + " (expected: " + shape.pattern() + ")");

@@ -32,4 +32,23 @@ class NamesTest {
             }
         }
     }
+
+    @Test
+    void unpairedSurrogatesAreFoundAndPairsAreFine() {
+        assertThat(Names.unpairedSurrogate("plain text")).isEqualTo(-1);
+        assertThat(Names.unpairedSurrogate("emoji \ud83d\ude00 ok")).isEqualTo(-1);
+        assertThat(Names.unpairedSurrogate("x\ud800")).isEqualTo(1);
+        assertThat(Names.unpairedSurrogate("x\ud800y")).isEqualTo(1);
+        assertThat(Names.unpairedSurrogate("\udc00x")).isEqualTo(0);
+        assertThat(Names.unpairedSurrogate("\ud83d\ude00\ude00")).isEqualTo(2);
+    }
+
+    /** The bug fuzzing found: "x\ud800" and "x?" encoded to the same bytes, so one replayed the other. */
+    @Test
+    void anAdjustReasonMustBeValidUnicode() {
+        Decimal one = Decimal.parse("1", true);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Command.Adjust("a1", "u1", "BTC", one, "x\ud800"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reason");
+        assertThat(new Command.Adjust("a1", "u1", "BTC", one, "x\ud83d\ude00").reason()).hasSize(3);
+    }
 }

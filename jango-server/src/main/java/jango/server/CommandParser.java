@@ -20,65 +20,65 @@ import java.util.Set;
  * names the field ({@code commands[3].legs[0].amount}). Nothing refused here reaches the log.
  */
 final class CommandParser {
-    private static final Set<String> ACCOUNT_FIELDS = Set.of("id", "type", "account", "asset", "amount");
-    private static final Set<String> HOLD_FIELDS = Set.of("id", "type", "account", "asset", "amount", "hold", "expiresAt");
-    private static final Set<String> RELEASE_FIELDS = Set.of("id", "type", "hold", "amount");
-    private static final Set<String> TRANSFER_FIELDS = Set.of("id", "type", "from", "to", "asset", "amount", "hold");
-    private static final Set<String> LEGS_FIELDS = Set.of("id", "type", "legs");
-    private static final Set<String> LEG_FIELDS = Set.of("from", "to", "asset", "amount", "hold");
-    private static final Set<String> ADJUST_FIELDS = Set.of("id", "type", "account", "asset", "amount", "reason");
+    private static final int[] ACCOUNT_FIELDS = {Fields.ID, Fields.TYPE, Fields.ACCOUNT, Fields.ASSET, Fields.AMOUNT};
+    private static final int[] HOLD_FIELDS = {Fields.ID, Fields.TYPE, Fields.ACCOUNT, Fields.ASSET, Fields.AMOUNT, Fields.HOLD, Fields.EXPIRES_AT};
+    private static final int[] RELEASE_FIELDS = {Fields.ID, Fields.TYPE, Fields.HOLD, Fields.AMOUNT};
+    private static final int[] TRANSFER_FIELDS = {Fields.ID, Fields.TYPE, Fields.FROM, Fields.TO, Fields.ASSET, Fields.AMOUNT, Fields.HOLD};
+    private static final int[] LEGS_FIELDS = {Fields.ID, Fields.TYPE, Fields.LEGS};
+    private static final int[] LEG_FIELDS = {Fields.FROM, Fields.TO, Fields.ASSET, Fields.AMOUNT, Fields.HOLD};
+    private static final int[] ADJUST_FIELDS = {Fields.ID, Fields.TYPE, Fields.ACCOUNT, Fields.ASSET, Fields.AMOUNT, Fields.REASON};
 
     private CommandParser() {
     }
 
-    static Command parse(JsonNode node, String path) {
-        if (node == null || !node.isObject()) {
+    /** @param node the command's fields, or null when the JSON value was not an object */
+    static Command parse(Fields node, String path) {
+        if (node == null) {
             throw new Malformed(name(path, "") + "must be a JSON object");
         }
-        String type = text(node, path, "type");
-        String id = pattern(node, path, "id", Names.ID);
+        String type = text(node, path, Fields.TYPE);
+        String id = pattern(node, path, Fields.ID, Names.ID);
         return switch (type) {
             case "deposit" -> {
                 only(node, path, ACCOUNT_FIELDS);
-                yield new Command.Deposit(id, account(node, path, "account"), asset(node, path, "asset"), amount(node, path, "amount", false));
+                yield new Command.Deposit(id, account(node, path, Fields.ACCOUNT), asset(node, path), amount(node, path, false));
             }
             case "withdraw" -> {
                 only(node, path, ACCOUNT_FIELDS);
-                yield new Command.Withdraw(id, account(node, path, "account"), asset(node, path, "asset"), amount(node, path, "amount", false));
+                yield new Command.Withdraw(id, account(node, path, Fields.ACCOUNT), asset(node, path), amount(node, path, false));
             }
             case "hold" -> {
                 only(node, path, HOLD_FIELDS);
-                yield new Command.PlaceHold(id, account(node, path, "account"), asset(node, path, "asset"),
-                        amount(node, path, "amount", false), pattern(node, path, "hold", Names.ID), expiresAt(node, path));
+                yield new Command.PlaceHold(id, account(node, path, Fields.ACCOUNT), asset(node, path),
+                        amount(node, path, false), pattern(node, path, Fields.HOLD, Names.ID), expiresAt(node, path));
             }
             case "release" -> {
                 only(node, path, RELEASE_FIELDS);
-                Decimal amount = node.has("amount") ? amount(node, path, "amount", false) : null;
-                yield new Command.Release(id, pattern(node, path, "hold", Names.ID), amount);
+                Decimal amount = node.has(Fields.AMOUNT) ? amount(node, path, false) : null;
+                yield new Command.Release(id, pattern(node, path, Fields.HOLD, Names.ID), amount);
             }
             case "transfer" -> new Command.Transfer(id, legs(node, path));
             case "adjust" -> {
                 only(node, path, ADJUST_FIELDS);
-                String reason = text(node, path, "reason");
+                String reason = text(node, path, Fields.REASON);
                 if (reason.isBlank() || reason.length() > Names.MAX_REASON_LENGTH) {
                     throw new Malformed(name(path, "reason") + "must be 1.." + Names.MAX_REASON_LENGTH + " characters, not blank");
                 }
-                yield new Command.Adjust(id, account(node, path, "account"), asset(node, path, "asset"),
-                        amount(node, path, "amount", true), reason);
+                yield new Command.Adjust(id, account(node, path, Fields.ACCOUNT), asset(node, path), amount(node, path, true), reason);
             }
             default -> throw new Malformed(name(path, "type") + "\"" + type
                     + "\" is not a command type (expected: deposit, withdraw, hold, release, transfer, adjust)");
         };
     }
 
-    private static List<Leg> legs(JsonNode node, String path) {
-        if (!node.has("legs")) {
+    private static List<Leg> legs(Fields node, String path) {
+        if (!node.has(Fields.LEGS)) {
             only(node, path, TRANSFER_FIELDS);
             return List.of(leg(node, path));
         }
         only(node, path, LEGS_FIELDS);
-        JsonNode legs = node.get("legs");
-        if (!legs.isArray()) {
+        List<Object> legs = node.legs();
+        if (legs == null) {
             throw new Malformed(name(path, "legs") + "must be an array of legs");
         }
         if (legs.isEmpty() || legs.size() > Names.MAX_LEGS) {
@@ -87,8 +87,7 @@ final class CommandParser {
         List<Leg> parsed = new ArrayList<>(legs.size());
         for (int i = 0; i < legs.size(); i++) {
             String legPath = field(path, "legs") + "[" + i + "]";
-            JsonNode leg = legs.get(i);
-            if (!leg.isObject()) {
+            if (!(legs.get(i) instanceof Fields leg)) {
                 throw new Malformed(legPath + ": must be a JSON object");
             }
             only(leg, legPath, LEG_FIELDS);
@@ -97,10 +96,79 @@ final class CommandParser {
         return parsed;
     }
 
-    private static Leg leg(JsonNode node, String path) {
-        String hold = node.has("hold") ? pattern(node, path, "hold", Names.ID) : null;
-        return new Leg(account(node, path, "from"), account(node, path, "to"), asset(node, path, "asset"),
-                amount(node, path, "amount", false), hold);
+    private static Leg leg(Fields node, String path) {
+        String hold = node.has(Fields.HOLD) ? pattern(node, path, Fields.HOLD, Names.ID) : null;
+        return new Leg(account(node, path, Fields.FROM), account(node, path, Fields.TO), asset(node, path), amount(node, path, false), hold);
+    }
+
+    private static void only(Fields node, String path, int[] allowed) {
+        String field = node.firstNotIn(allowed);
+        if (field != null) {
+            throw new Malformed(name(path, field) + "is not a field of this command");
+        }
+    }
+
+    private static String text(Fields node, String path, int slot) {
+        String field = Fields.name(slot);
+        Fields.Kind kind = node.kind(slot);
+        if (kind == null || kind == Fields.Kind.NULL) {
+            throw new Malformed(name(path, field) + "is missing");
+        }
+        if (kind != Fields.Kind.STRING) {
+            throw new Malformed(name(path, field) + "must be a string, not " + kind.text());
+        }
+        return wellFormed(node.text(slot), path, field);
+    }
+
+    private static String pattern(Fields node, String path, int slot, Names.Shape pattern) {
+        String value = text(node, path, slot);
+        if (!pattern.matches(value)) {
+            throw new Malformed(name(path, Fields.name(slot)) + "\"" + abbreviate(value) + "\" does not match " + pattern.pattern());
+        }
+        return value;
+    }
+
+    private static String account(Fields node, String path, int slot) {
+        return pattern(node, path, slot, Names.OWNER);
+    }
+
+    private static String asset(Fields node, String path) {
+        return pattern(node, path, Fields.ASSET, Names.ASSET);
+    }
+
+    private static Decimal amount(Fields node, String path, boolean signed) {
+        Fields.Kind kind = node.kind(Fields.AMOUNT);
+        if (kind == null || kind == Fields.Kind.NULL) {
+            throw new Malformed(name(path, "amount") + "is missing");
+        }
+        if (kind == Fields.Kind.NUMBER) {
+            throw new Malformed(name(path, "amount") + "must be a decimal string such as \"1.5\", not a JSON number (money is never a float)");
+        }
+        if (kind != Fields.Kind.STRING) {
+            throw new Malformed(name(path, "amount") + "must be a decimal string, not " + kind.text());
+        }
+        try {
+            return Decimal.parse(node.text(Fields.AMOUNT), signed);
+        } catch (IllegalArgumentException e) {
+            throw new Malformed(name(path, "amount") + e.getMessage());
+        }
+    }
+
+    private static long expiresAt(Fields node, String path) {
+        if (!node.has(Fields.EXPIRES_AT)) {
+            return Command.NO_EXPIRY;
+        }
+        String text = text(node, path, Fields.EXPIRES_AT);
+        try {
+            OffsetDateTime time = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+            long seconds = time.toEpochSecond();
+            if (seconds < 0 || seconds > 253_402_300_799L) {
+                throw new Malformed(name(path, "expiresAt") + "\"" + text + "\" is outside 1970..9999");
+            }
+            return seconds * 1_000_000L + time.getNano() / 1_000;
+        } catch (DateTimeParseException e) {
+            throw new Malformed(name(path, "expiresAt") + "\"" + abbreviate(text) + "\" is not an RFC 3339 time such as 2026-11-23T05:00:00Z");
+        }
     }
 
     static void only(JsonNode node, String path, Set<String> allowed) {
@@ -113,23 +181,13 @@ final class CommandParser {
         }
     }
 
-    static String text(JsonNode node, String path, String field) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            throw new Malformed(name(path, field) + "is missing");
+    /** Text that cannot be encoded as UTF-8 (a lone surrogate from a JSON escape) is malformed. */
+    static String wellFormed(String text, String path, String field) {
+        int bad = Names.unpairedSurrogate(text);
+        if (bad >= 0) {
+            throw new Malformed(name(path, field) + "is not valid Unicode (an unpaired surrogate at index " + bad + ")");
         }
-        if (!value.isTextual()) {
-            throw new Malformed(name(path, field) + "must be a string, not " + value.getNodeType().name().toLowerCase());
-        }
-        return value.textValue();
-    }
-
-    static String pattern(JsonNode node, String path, String field, Names.Shape pattern) {
-        String value = text(node, path, field);
-        if (!pattern.matches(value)) {
-            throw new Malformed(name(path, field) + "\"" + abbreviate(value) + "\" does not match " + pattern.pattern());
-        }
-        return value;
+        return text;
     }
 
     /** Element {@code index} of an array of names. */
@@ -143,49 +201,6 @@ final class CommandParser {
             throw new Malformed(name + "\"" + abbreviate(value.textValue()) + "\" does not match " + pattern.pattern());
         }
         return value.textValue();
-    }
-
-    private static String account(JsonNode node, String path, String field) {
-        return pattern(node, path, field, Names.OWNER);
-    }
-
-    private static String asset(JsonNode node, String path, String field) {
-        return pattern(node, path, field, Names.ASSET);
-    }
-
-    static Decimal amount(JsonNode node, String path, String field, boolean signed) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            throw new Malformed(name(path, field) + "is missing");
-        }
-        if (value.isNumber()) {
-            throw new Malformed(name(path, field) + "must be a decimal string such as \"1.5\", not a JSON number (money is never a float)");
-        }
-        if (!value.isTextual()) {
-            throw new Malformed(name(path, field) + "must be a decimal string, not " + value.getNodeType().name().toLowerCase());
-        }
-        try {
-            return Decimal.parse(value.textValue(), signed);
-        } catch (IllegalArgumentException e) {
-            throw new Malformed(name(path, field) + e.getMessage());
-        }
-    }
-
-    private static long expiresAt(JsonNode node, String path) {
-        if (!node.has("expiresAt")) {
-            return Command.NO_EXPIRY;
-        }
-        String text = text(node, path, "expiresAt");
-        try {
-            OffsetDateTime time = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
-            long seconds = time.toEpochSecond();
-            if (seconds < 0 || seconds > 253_402_300_799L) {
-                throw new Malformed(name(path, "expiresAt") + "\"" + text + "\" is outside 1970..9999");
-            }
-            return seconds * 1_000_000L + time.getNano() / 1_000;
-        } catch (DateTimeParseException e) {
-            throw new Malformed(name(path, "expiresAt") + "\"" + abbreviate(text) + "\" is not an RFC 3339 time such as 2026-11-23T05:00:00Z");
-        }
     }
 
     /** "path.field"; path is empty for a single command. */

@@ -25,6 +25,8 @@ public final class JangoMetrics implements LedgerObserver {
             .description("log entries per journal record (one fsync)").publishPercentiles(0.5, 0.99).register(registry);
     private final Timer writeTime = Timer.builder("jango.batch.write").description("append + fsync of one batch")
             .publishPercentiles(0.5, 0.99, 0.999).register(registry);
+    private final DistributionSummary httpCommands = requestCommands("http");
+    private final DistributionSummary grpcCommands = requestCommands("grpc");
     private final Timer applyTime = Timer.builder("jango.batch.apply").description("engine apply of one batch")
             .publishPercentiles(0.5, 0.99).register(registry);
 
@@ -32,6 +34,11 @@ public final class JangoMetrics implements LedgerObserver {
         // Heap, GC and threads: a soak reads the heap after a full collection here.
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+    }
+
+    private DistributionSummary requestCommands(String protocol) {
+        return DistributionSummary.builder("jango.request.commands").description("commands per submit request (client-side batching shows here)")
+                .tag("protocol", protocol).publishPercentiles(0.5, 0.99).register(registry);
     }
 
     public PrometheusMeterRegistry registry() {
@@ -52,6 +59,10 @@ public final class JangoMetrics implements LedgerObserver {
         return registry.scrape();
     }
 
+    void request(String protocol, int commands) {
+        (protocol.equals("grpc") ? grpcCommands : httpCommands).record(commands);
+    }
+
     void outcome(Outcome outcome) {
         switch (outcome.kind()) {
             case NEW -> (outcome.result().applied() ? applied : rejected).increment();
@@ -60,10 +71,6 @@ public final class JangoMetrics implements LedgerObserver {
             default -> {
             }
         }
-    }
-
-    void replayed() {
-        replayed.increment();
     }
 
     @Override

@@ -69,6 +69,7 @@ public final class JangoServer implements AutoCloseable {
     private final Ledger ledger;
     private final Render render;
     private final JangoMetrics metrics;
+    private final CommandSubmitter submitter;
     private final Server server;
 
     public JangoServer(Ledger ledger, JangoMetrics metrics, String host, int port) {
@@ -81,13 +82,30 @@ public final class JangoServer implements AutoCloseable {
      */
     public JangoServer(Ledger ledger, JangoMetrics metrics, String host, int port,
                        List<java.util.function.Consumer<com.linecorp.armeria.server.ServerBuilder>> extensions) {
+        this(ledger, metrics, host, port, extensions, EdgeOptions.OPEN);
+    }
+
+    /** @param edge API keys and TLS (see {@link EdgeOptions}) */
+    public JangoServer(Ledger ledger, JangoMetrics metrics, String host, int port,
+                       List<java.util.function.Consumer<com.linecorp.armeria.server.ServerBuilder>> extensions, EdgeOptions edge) {
         this.ledger = ledger;
         this.render = new Render(ledger.assets());
         this.metrics = metrics;
+        this.submitter = new CommandSubmitter(ledger, metrics);
         com.linecorp.armeria.server.ServerBuilder builder = Server.builder();
         extensions.forEach(extension -> extension.accept(builder));
+        Access access = edge.keys() == null ? null : new Access(edge.keys(), metrics.registry());
+        // jango.v1 over gRPC on the same port (HTTP/2), with the same checks and limits.
+        JangoGrpcService.addTo(builder, ledger, submitter, MAX_BODY_BYTES, access);
+        if (access != null) {
+            builder.decorator(new AuthDecorator(access));
+        }
+        if (edge.tls()) {
+            builder.https(new InetSocketAddress(host, port)).tls(edge.tlsCertificate().toFile(), edge.tlsPrivateKey().toFile());
+        } else {
+            builder.http(new InetSocketAddress(host, port));
+        }
         this.server = builder
-                .http(new InetSocketAddress(host, port))
                 .maxRequestLength(MAX_BODY_BYTES)
                 .meterRegistry(metrics.registry())
                 .errorHandler(new ErrorHandler())
@@ -179,58 +197,24 @@ public final class JangoServer implements AutoCloseable {
 
     private HttpResponse postCommand(ServiceRequestContext ctx, HttpRequest req) {
         return withBody(ctx, req, body -> {
-            Command command = CommandParser.parse(parse(body), "");
-            requirePlaceable(command, "");
-            StoredResult stored;
-            try {
-                stored = ledger.knownResult(command.id());
-            } catch (LedgerUnavailableException e) {
-                // The lookup is only a shortcut for retries: the log still answers a replay, so a
-                // store that cannot be read (distributed mode, database down) must not refuse the command.
-                stored = null;
-            }
-            if (stored != null) {
-                // Answered from the store without touching the log: retries are cheap.
-                byte[] fingerprint = CommandCodec.encode(command);
-                return stored.sameBody(fingerprint, 0, fingerprint.length) ? replayed(stored.result()) : idConflict(command.id());
-            }
-            return submit(ctx, List.of(command), outcomes -> {
-                Outcome outcome = outcomes.get(0);
-                metrics.outcome(outcome);
-                return switch (outcome.kind()) {
-                    case NEW -> ok(render.result(outcome.result()));
-                    case REPLAYED -> replayed(outcome.result());
-                    default -> idConflict(command.id());
-                };
+            Command command = JsonCommands.single(body);
+            submitter.requirePlaceable(command, "");
+            return answer(ctx, submitter.one(command, "http"), outcome -> switch (outcome.kind()) {
+                case NEW -> ok(render.result(outcome.result()));
+                case REPLAYED -> replayed(outcome.result());
+                default -> idConflict(command.id());
             });
         });
     }
 
-    /** Distributed mode refuses, as malformed, a command its shards cannot apply in one step. */
-    private void requirePlaceable(Command command, String path) {
-        String error = ledger.placementError(command, path);
-        if (error != null) {
-            throw new Malformed(error);
-        }
-    }
-
     private HttpResponse postBatch(ServiceRequestContext ctx, HttpRequest req) {
         return withBody(ctx, req, body -> {
-            JsonNode array = boundedArray(body, "commands");
-            if (array.isEmpty()) {
-                throw new Malformed("commands: is empty (expected: 1.." + MAX_BATCH_COMMANDS + " commands)");
-            }
-            List<Command> commands = new ArrayList<>(array.size());
-            for (int i = 0; i < array.size(); i++) {
-                Command command = CommandParser.parse(array.get(i), "commands[" + i + "]");
-                requirePlaceable(command, "commands[" + i + "].");
-                commands.add(command);
-            }
-            return submit(ctx, commands, outcomes -> ok(Render.json(json -> {
+            List<Command> commands = JsonCommands.batch(body, MAX_BATCH_COMMANDS,
+                    (command, i) -> submitter.requirePlaceable(command, "commands[" + i + "]."));
+            return answer(ctx, submitter.batch(commands, "http"), outcomes -> ok(Render.json(json -> {
                 json.writeStartObject();
                 json.writeArrayFieldStart("results");
                 for (Outcome outcome : outcomes) {
-                    metrics.outcome(outcome);
                     if (outcome.kind() == Outcome.Kind.ID_CONFLICT) {
                         json.writeStartObject();
                         json.writeStringField("id", outcome.result().id());
@@ -283,13 +267,12 @@ public final class JangoServer implements AutoCloseable {
     }
 
     private HttpResponse replayed(Result stored) {
-        metrics.replayed();
         return HttpResponse.of(ResponseHeaders.builder(HttpStatus.OK).contentType(MediaType.JSON_UTF_8)
                 .add(REPLAYED_HEADER, "true").build(), HttpData.wrap(render.result(stored)));
     }
 
     private static HttpResponse idConflict(String id) {
-        return error(HttpStatus.CONFLICT, "ID_CONFLICT", "command id " + id + " was already used with another body");
+        return error(HttpStatus.CONFLICT, "ID_CONFLICT", CommandSubmitter.idConflictMessage(id));
     }
 
     // ---- queries ------------------------------------------------------------------------------
@@ -430,6 +413,10 @@ public final class JangoServer implements AutoCloseable {
 
     /** Aggregates the body (bounded by maxRequestLength) and maps refusals to their answers. */
     private HttpResponse withBody(ServiceRequestContext ctx, HttpRequest req, Function<byte[], HttpResponse> handler) {
+        String unsupported = JsonContentType.refusal(req.contentType());
+        if (unsupported != null) {
+            return error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE", unsupported);
+        }
         java.util.function.BiFunction<AggregatedHttpRequest, Throwable, HttpResponse> handle = (aggregated, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException ? error.getCause() : error;
@@ -453,9 +440,14 @@ public final class JangoServer implements AutoCloseable {
     }
 
     private HttpResponse submit(ServiceRequestContext ctx, List<Command> commands, Function<List<Outcome>, HttpResponse> answer) {
-        CompletableFuture<HttpResponse> response = ledger.submit(commands).handleAsync((outcomes, error) -> {
+        return answer(ctx, ledger.submit(commands), answer);
+    }
+
+    /** The answer rendered on the request's event loop, never on the ledger's writer thread. */
+    private static <T> HttpResponse answer(ServiceRequestContext ctx, CompletableFuture<T> outcome, Function<T, HttpResponse> answer) {
+        CompletableFuture<HttpResponse> response = outcome.handleAsync((value, error) -> {
             if (error == null) {
-                return answer.apply(outcomes);
+                return answer.apply(value);
             }
             Throwable cause = error instanceof CompletionException ? error.getCause() : error;
             if (cause instanceof LedgerUnavailableException unavailable) {
@@ -490,7 +482,7 @@ public final class JangoServer implements AutoCloseable {
     }
 
     /** A request over a limit: 413 TOO_LARGE, never recorded. */
-    private static final class TooLarge extends RuntimeException {
+    static final class TooLarge extends RuntimeException {
         TooLarge(String message) {
             super(message, null, false, false);
         }
@@ -568,7 +560,11 @@ public final class JangoServer implements AutoCloseable {
                 case 413 -> "TOO_LARGE";
                 case 400 -> "MALFORMED";
                 case 503 -> "UNAVAILABLE";
-                default -> status.codeAsText();
+                case 414 -> "URI_TOO_LONG";
+                case 415 -> "UNSUPPORTED_MEDIA_TYPE";
+                case 431 -> "HEADERS_TOO_LARGE";
+                // Every error names its code: the reason phrase in the API's style ("REQUEST_TIMEOUT").
+                default -> status.reasonPhrase().toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]+", "_");
             };
             String message = description != null ? description : status.reasonPhrase();
             return AggregatedHttpResponse.of(status, MediaType.JSON_UTF_8, Render.error(code, message));

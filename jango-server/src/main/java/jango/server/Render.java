@@ -76,11 +76,25 @@ final class Render {
     }
 
     String amount(Int128 minor, String asset) {
+        return minor.toDecimalString(scale(asset));
+    }
+
+    private int scale(String asset) {
         Integer scale = scales.get(asset);
         if (scale == null) {
             throw new IllegalStateException("no scale for asset " + asset);
         }
-        return minor.toDecimalString(scale);
+        return scale;
+    }
+
+    /** Render runs on every event loop at once: one amount buffer per thread. */
+    private static final ThreadLocal<AmountText> AMOUNT_TEXT = ThreadLocal.withInitial(AmountText::new);
+
+    /** {@code "field": "<amount>"}, the amount written straight from its digits (no String per amount). */
+    private void amountField(JsonGenerator json, String field, Int128 minor, String asset) throws IOException {
+        AmountText text = AMOUNT_TEXT.get().of(minor, scale(asset));
+        json.writeFieldName(field);
+        json.writeString(text.chars(), 0, text.length());
     }
 
     void result(JsonGenerator json, Result result) throws IOException {
@@ -112,8 +126,8 @@ final class Render {
 
     private void balanceFields(JsonGenerator json, BalanceView balance) throws IOException {
         json.writeStringField("asset", balance.asset());
-        json.writeStringField("available", amount(balance.available(), balance.asset()));
-        json.writeStringField("held", amount(balance.held(), balance.asset()));
+        amountField(json, "available", balance.available(), balance.asset());
+        amountField(json, "held", balance.held(), balance.asset());
         json.writeNumberField("revision", balance.revision());
     }
 

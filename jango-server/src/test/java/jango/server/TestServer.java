@@ -42,11 +42,16 @@ public final class TestServer implements AutoCloseable {
 
     /** Serves {@code ledger} (closed by {@link #close()}), normally opened with {@code metrics} as its observer. */
     public TestServer(Ledger ledger, JangoMetrics metrics) {
+        this(ledger, metrics, EdgeOptions.OPEN);
+    }
+
+    /** Serves {@code ledger} with API keys and TLS as {@code edge} says (the HTTP helpers here send no key and speak plain HTTP). */
+    public TestServer(Ledger ledger, JangoMetrics metrics, EdgeOptions edge) {
         this.ledger = ledger;
         this.metrics = metrics;
         try {
             metrics.bind(ledger);
-            server = new JangoServer(ledger, metrics, "127.0.0.1", 0).start();
+            server = new JangoServer(ledger, metrics, "127.0.0.1", 0, List.of(), edge).start();
         } catch (RuntimeException | Error e) {
             ledger.close();
             throw e;
@@ -79,6 +84,12 @@ public final class TestServer implements AutoCloseable {
     /** The embedded backend with its defaults, its data in {@code dir}. */
     public static TestServer start(Path dir) throws IOException {
         return new TestServer(EmbeddedConfig.defaults(dir));
+    }
+
+    /** The embedded backend with its defaults, its data in {@code dir}, served with {@code edge}'s keys and TLS. */
+    public static TestServer start(Path dir, EdgeOptions edge) throws IOException {
+        Opened opened = openEmbedded(EmbeddedConfig.defaults(dir));
+        return new TestServer(opened.ledger, opened.metrics, edge);
     }
 
     /**
