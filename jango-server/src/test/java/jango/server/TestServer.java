@@ -42,11 +42,17 @@ public final class TestServer implements AutoCloseable {
 
     /** Serves {@code ledger} (closed by {@link #close()}), normally opened with {@code metrics} as its observer. */
     public TestServer(Ledger ledger, JangoMetrics metrics) {
+        this(ledger, metrics, List.of());
+    }
+
+    /** Also serves the routes of {@code extensions} (other modules' routes on the same port). */
+    public TestServer(Ledger ledger, JangoMetrics metrics,
+                      List<java.util.function.Consumer<com.linecorp.armeria.server.ServerBuilder>> extensions) {
         this.ledger = ledger;
         this.metrics = metrics;
         try {
             metrics.bind(ledger);
-            server = new JangoServer(ledger, metrics, "127.0.0.1", 0).start();
+            server = new JangoServer(ledger, metrics, "127.0.0.1", 0, extensions).start();
         } catch (RuntimeException | Error e) {
             ledger.close();
             throw e;
