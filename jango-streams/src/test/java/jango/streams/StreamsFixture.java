@@ -9,6 +9,7 @@ import com.linecorp.armeria.common.RequestHeadersBuilder;
 import com.linecorp.armeria.common.ResponseHeaders;
 import jango.embedded.EmbeddedConfig;
 import jango.embedded.EmbeddedLedger;
+import jango.engine.port.Ledger;
 import jango.server.JangoMetrics;
 import jango.server.TestServer;
 import jango.streams.client.SseReader;
@@ -26,13 +27,13 @@ import java.util.function.UnaryOperator;
  * it: plain HTTP ({@link #http}), SSE streams that can stop reading, WebSockets.
  */
 public final class StreamsFixture implements AutoCloseable {
-    public final EmbeddedLedger ledger;
+    public final Ledger ledger;
     public final JangoMetrics metrics;
     public final Streams streams;
     public final TestServer http;
     public final ClientFactory clients = ClientFactory.builder().idleTimeout(Duration.ZERO).build();
 
-    private StreamsFixture(EmbeddedLedger ledger, JangoMetrics metrics, Streams streams, TestServer http) {
+    private StreamsFixture(Ledger ledger, JangoMetrics metrics, Streams streams, TestServer http) {
         this.ledger = ledger;
         this.metrics = metrics;
         this.streams = streams;
@@ -40,9 +41,23 @@ public final class StreamsFixture implements AutoCloseable {
     }
 
     public static StreamsFixture start(Path dir, UnaryOperator<StreamsConfig> tune) {
+        return start(dir, tune, server -> {
+        });
+    }
+
+    /** {@code server} tunes the server too (socket buffers, in the slow-client test). */
+    public static StreamsFixture start(Path dir, UnaryOperator<StreamsConfig> tune,
+                                       java.util.function.Consumer<com.linecorp.armeria.server.ServerBuilder> server) {
+        return start(dir, tune, server, ledger -> ledger);
+    }
+
+    /** {@code wrap} puts something between the server and the embedded ledger (a counter of reads). */
+    public static StreamsFixture start(Path dir, UnaryOperator<StreamsConfig> tune,
+                                       java.util.function.Consumer<com.linecorp.armeria.server.ServerBuilder> server,
+                                       UnaryOperator<Ledger> wrap) {
         try {
             JangoMetrics metrics = new JangoMetrics();
-            EmbeddedLedger ledger = EmbeddedLedger.open(EmbeddedConfig.defaults(dir.resolve("ledger")), metrics);
+            Ledger ledger = wrap.apply(EmbeddedLedger.open(EmbeddedConfig.defaults(dir.resolve("ledger")), metrics));
             Streams streams;
             try {
                 streams = Streams.open(ledger, metrics.registry(), tune.apply(StreamsConfig.defaults(dir.resolve("streams"))));
@@ -50,7 +65,7 @@ public final class StreamsFixture implements AutoCloseable {
                 ledger.close();
                 throw e;
             }
-            TestServer http = new TestServer(ledger, metrics, List.of(streams.routes())).closing(streams);
+            TestServer http = new TestServer(ledger, metrics, List.of(server, streams.routes())).closing(streams);
             return new StreamsFixture(ledger, metrics, streams, http);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

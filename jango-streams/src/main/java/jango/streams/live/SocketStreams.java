@@ -29,8 +29,9 @@ import java.util.concurrent.CompletableFuture;
  * {"type": "subscribe", "account": "u1", "asset": "BTC"?, "from": "BTC:7,KRW:3"?}
  * {"type": "unsubscribe", "account": "u1"}
  * </pre>
- * and receives {@code snapshot}, {@code balance}, {@code subscribed}, {@code heartbeat},
- * {@code error} and, last, {@code closed} messages; each balance carries its account's position.
+ * and receives {@code snapshot}, {@code balance} ({@code {"type", "account", "position", "change": {...}}}),
+ * {@code subscribed}, {@code unsubscribed}, {@code heartbeat}, {@code error} and, last, {@code closed}
+ * messages; each balance carries its account's position after it.
  */
 final class SocketStreams implements WebSocketServiceHandler {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -219,8 +220,11 @@ final class SocketStreams implements WebSocketServiceHandler {
             return Json.text(out -> {
                 out.writeStartObject();
                 out.writeStringField("type", "balance");
+                out.writeStringField("account", change.account());
                 out.writeStringField("position", position.text());
-                json.changeFields(out, change);
+                // Nested: the change has a "type" of its own (the command's).
+                out.writeFieldName("change");
+                json.change(out, change);
                 out.writeEndObject();
             });
         }
