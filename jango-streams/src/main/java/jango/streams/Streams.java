@@ -11,6 +11,7 @@ import jango.streams.feed.ChangeLog;
 import jango.streams.feed.FeedRoutes;
 import jango.streams.live.LiveStreams;
 import jango.streams.live.StreamMetrics;
+import jango.streams.webhook.Webhooks;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The channel side inside the ledger's process, assembled: one subscription to the ledger's
  * changes feeds the durable {@link ChangeLog} (then) and the in-memory {@link ChangeHub}; live
- * streams, long-polls and the admin feed read from those. Its routes go into the ledger's server
+ * streams and long-polls read the hub, webhooks and the admin feed read the log. Its routes go into the ledger's server
  * through {@link #routes()}.
  *
  * <p>Open it before the server takes traffic and close it after the ledger: then the log has every
@@ -38,16 +39,18 @@ public final class Streams implements AutoCloseable {
     private final LiveStreams live;
     private final FeedRoutes feedRoutes;
     private final StreamMetrics metrics;
+    private final Webhooks webhooks;
     private final AutoCloseable subscription;
 
     private Streams(StreamsDb db, ChangeLog changeLog, ChangeHub hub, LiveStreams live, FeedRoutes feedRoutes,
-                    StreamMetrics metrics, AutoCloseable subscription) {
+                    StreamMetrics metrics, Webhooks webhooks, AutoCloseable subscription) {
         this.db = db;
         this.changeLog = changeLog;
         this.hub = hub;
         this.live = live;
         this.feedRoutes = feedRoutes;
         this.metrics = metrics;
+        this.webhooks = webhooks;
         this.subscription = subscription;
     }
 
@@ -66,7 +69,8 @@ public final class Streams implements AutoCloseable {
             ChangeHub hub = new ChangeHub();
             StreamMetrics metrics = new StreamMetrics(registry);
             LiveStreams live = new LiveStreams(ledger, hub, config, metrics);
-            FeedRoutes feedRoutes = new FeedRoutes(changeLog, config, new Json(ledger.assets()));
+            Json json = new Json(ledger.assets());
+            FeedRoutes feedRoutes = new FeedRoutes(changeLog, config, json);
             Gauge.builder("jango.feed.seq", changeLog, ChangeLog::lastSeq).description("last log position in the change feed").register(registry);
             Gauge.builder("jango.feed.write.failures", changeLog, ChangeLog::failedWrites)
                     .description("change batches the feed failed to store (followers see a hole)").register(registry);
@@ -74,8 +78,9 @@ public final class Streams implements AutoCloseable {
                 changeLog.append(changes);
                 hub.changes(changes);
             });
+            Webhooks webhooks = Webhooks.open(changeLog, db, config, json, registry);
             log.info("event=streams_open data_dir={} feed_seq={}", config.dataDir(), changeLog.lastSeq());
-            return new Streams(db, changeLog, hub, live, feedRoutes, metrics, subscription);
+            return new Streams(db, changeLog, hub, live, feedRoutes, metrics, webhooks, subscription);
         } catch (IOException | RuntimeException e) {
             closeQuietly(subscription);
             if (db != null) {
@@ -90,6 +95,7 @@ public final class Streams implements AutoCloseable {
         return server -> {
             live.addRoutes(server);
             feedRoutes.addRoutes(server);
+            webhooks.addRoutes(server);
         };
     }
 
@@ -113,6 +119,7 @@ public final class Streams implements AutoCloseable {
     public void close() {
         closeQuietly(subscription);
         live.close();
+        webhooks.close();
         changeLog.close();
         db.close();
     }
