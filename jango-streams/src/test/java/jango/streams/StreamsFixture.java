@@ -55,9 +55,16 @@ public final class StreamsFixture implements AutoCloseable {
     public static StreamsFixture start(Path dir, UnaryOperator<StreamsConfig> tune,
                                        java.util.function.Consumer<com.linecorp.armeria.server.ServerBuilder> server,
                                        UnaryOperator<Ledger> wrap) {
+        return start(dir, tune, server, wrap, config -> config);
+    }
+
+    /** {@code ledgerConfig} tunes the embedded ledger (its clock). */
+    public static StreamsFixture start(Path dir, UnaryOperator<StreamsConfig> tune,
+                                       java.util.function.Consumer<com.linecorp.armeria.server.ServerBuilder> server,
+                                       UnaryOperator<Ledger> wrap, UnaryOperator<EmbeddedConfig> ledgerConfig) {
         try {
             JangoMetrics metrics = new JangoMetrics();
-            Ledger ledger = wrap.apply(EmbeddedLedger.open(EmbeddedConfig.defaults(dir.resolve("ledger")), metrics));
+            Ledger ledger = wrap.apply(EmbeddedLedger.open(ledgerConfig.apply(EmbeddedConfig.defaults(dir.resolve("ledger"))), metrics));
             Streams streams;
             try {
                 streams = Streams.open(ledger, metrics.registry(), tune.apply(StreamsConfig.defaults(dir.resolve("streams"))));

@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
  * id is {@code next}; heartbeats as comments. 410 FEED_TRUNCATED when {@code after} is older
  * than the feed keeps.</li>
  * <li>{@code GET /v1/admin/feed/accounts?after=&limit=}: the accounts the feed has carried, in order.</li>
+ * <li>{@code GET /v1/admin/feed/position}: {@code {"start", "end"}}, where a follower from scratch or from now starts.</li>
  * </ul>
  * The stream reads the next chunk only once the client took the last one, so a slow follower costs
  * one chunk of memory and simply lags; one that takes nothing for the stall timeout is dropped.
@@ -48,6 +49,13 @@ public final class FeedRoutes {
     public void addRoutes(ServerBuilder server) {
         server.route().get("/v1/admin/feed").build(this::stream);
         server.route().get("/v1/admin/feed/accounts").build(this::accounts);
+        server.route().get("/v1/admin/feed/position").build((ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8,
+                Json.bytes(out -> {
+                    out.writeStartObject();
+                    out.writeStringField("start", feed.start());
+                    out.writeStringField("end", feed.end());
+                    out.writeEndObject();
+                })));
     }
 
     private HttpResponse stream(ServiceRequestContext ctx, HttpRequest req) {
