@@ -3,10 +3,10 @@ package jango.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The one entry point: {@code ./jango serve | audit | bench | jmh}. */
+/** The one entry point: {@code ./jango serve | channel | audit | bench | jmh}. */
 @Command(name = "jango", mixinStandardHelpOptions = true, version = "jango 0.1.0",
         description = "Jango (잔고): a balance service that records every change to every asset of every user, exactly once.",
-        subcommands = {ServeCommand.class, InitCommand.class, ShardCommand.class, AuditCommand.class, BenchCommand.class, JmhCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ChannelCommand.class, InitCommand.class, ShardCommand.class, AuditCommand.class, BenchCommand.class, JmhCommand.class, CommandLine.HelpCommand.class})
 public final class Jango implements Runnable {
 
     public static void main(String[] args) {

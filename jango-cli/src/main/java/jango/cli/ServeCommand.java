@@ -7,11 +7,14 @@ import jango.engine.port.ShardStore;
 import jango.kafka.DistributedLedger;
 import jango.server.JangoMetrics;
 import jango.server.JangoServer;
+import jango.streams.Streams;
+import jango.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -25,7 +28,8 @@ import org.slf4j.LoggerFactory;
 final class ServeCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
-    @Option(names = "--data-dir", defaultValue = "./data", description = "where the journal, snapshots and history live (default: ${DEFAULT-VALUE})")
+    @Option(names = "--data-dir", defaultValue = "./data",
+            description = "where the journal, snapshots, history and the channel side's feed and webhooks live (default: ${DEFAULT-VALUE})")
     Path dataDir;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})")
@@ -79,11 +83,15 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         metrics.bind(ledger);
+        Streams streams = openStreams(ledger, metrics);
         JangoServer server;
         try {
-            server = new JangoServer(ledger, metrics, host, port).start();
+            server = new JangoServer(ledger, metrics, host, port, streams == null ? List.of() : List.of(streams.routes())).start();
         } catch (RuntimeException e) {
             ledger.close();
+            if (streams != null) {
+                streams.close();
+            }
             Throwable cause = e;
             while (cause.getCause() != null) {
                 cause = cause.getCause();
@@ -96,6 +104,10 @@ final class ServeCommand implements Callable<Integer> {
             log.info("event=stopping");
             server.close();
             ledger.close();
+            // After the ledger: it has published every change, so the feed records a clean stop.
+            if (streams != null) {
+                streams.close();
+            }
             stopped.countDown();
         }, "jango-shutdown"));
         // A line scripts and tests can wait for.
@@ -103,5 +115,19 @@ final class ServeCommand implements Callable<Integer> {
         System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    /**
+     * The channel side (live streams, long-polls, webhooks, the admin feed, GraphQL) where the ledger
+     * publishes its changes in process; distributed mode serves without it until the change-events
+     * topic feeds it.
+     */
+    private Streams openStreams(Ledger ledger, JangoMetrics metrics) throws java.io.IOException {
+        try {
+            return Streams.open(ledger, metrics.registry(), StreamsConfig.defaults(dataDir.toAbsolutePath().resolve("streams")));
+        } catch (UnsupportedOperationException e) {
+            log.warn("event=streams_off mode={} reason=\"{}\"", mode, e.getMessage());
+            return null;
+        }
     }
 }

@@ -9,7 +9,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 /**
  * Dependencies point down only (shared/ARCHITECTURE.md): engine <- embedded | kafka | postgres,
- * server <- bench <- cli. The server reaches a backend only through the engine's port, never an
+ * server <- streams <- channel, server <- bench <- cli. The server reaches a backend only through the engine's port, never an
  * adapter directly, and the adapters know each other only through the port (ShardStore).
  */
 class LayeringTest {
@@ -23,7 +23,25 @@ class LayeringTest {
     void engineDependsOnNoOtherModule() {
         noClasses().that().resideInAPackage("jango.engine..")
                 .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.server..", "jango.bench..", "jango.cli..",
-                        "jango.kafka..", "jango.postgres..")
+                        "jango.kafka..", "jango.postgres..", "jango.streams..", "jango.channel..")
+                .check(JANGO);
+    }
+
+    /** The channel side in the ledger's process sits on the server and the port, never on a backend. */
+    @Test
+    void streamsKnowTheLedgerOnlyThroughThePort() {
+        noClasses().that().resideInAPackage("jango.streams..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.postgres..",
+                        "jango.channel..", "jango.bench..", "jango.cli..")
+                .check(JANGO);
+    }
+
+    /** The channel copy is another process: it reads the ledger over the wire, never its code. */
+    @Test
+    void channelCopyKnowsTheLedgerOnlyOverTheWire() {
+        noClasses().that().resideInAPackage("jango.channel..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.server..",
+                        "jango.bench..", "jango.cli..")
                 .check(JANGO);
     }
 
@@ -60,7 +78,8 @@ class LayeringTest {
     @Test
     void serverKnowsBackendsOnlyThroughThePort() {
         noClasses().that().resideInAPackage("jango.server..")
-                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.postgres..", "jango.bench..", "jango.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.postgres..", "jango.bench..", "jango.cli..",
+                        "jango.streams..", "jango.channel..")
                 .check(JANGO);
     }
 }

@@ -9,6 +9,8 @@ import jango.engine.port.ShardStatus;
 import jango.streams.feed.ChangeHub;
 import jango.streams.feed.ChangeLog;
 import jango.streams.feed.FeedRoutes;
+import jango.streams.graphql.GraphqlContribution;
+import jango.streams.graphql.GraphqlEndpoint;
 import jango.streams.live.LiveStreams;
 import jango.streams.live.StreamMetrics;
 import jango.streams.webhook.Webhooks;
@@ -40,10 +42,11 @@ public final class Streams implements AutoCloseable {
     private final FeedRoutes feedRoutes;
     private final StreamMetrics metrics;
     private final Webhooks webhooks;
+    private final GraphqlEndpoint graphql;
     private final AutoCloseable subscription;
 
     private Streams(StreamsDb db, ChangeLog changeLog, ChangeHub hub, LiveStreams live, FeedRoutes feedRoutes,
-                    StreamMetrics metrics, Webhooks webhooks, AutoCloseable subscription) {
+                    StreamMetrics metrics, Webhooks webhooks, GraphqlEndpoint graphql, AutoCloseable subscription) {
         this.db = db;
         this.changeLog = changeLog;
         this.hub = hub;
@@ -51,6 +54,7 @@ public final class Streams implements AutoCloseable {
         this.feedRoutes = feedRoutes;
         this.metrics = metrics;
         this.webhooks = webhooks;
+        this.graphql = graphql;
         this.subscription = subscription;
     }
 
@@ -59,6 +63,12 @@ public final class Streams implements AutoCloseable {
      *                                       (distributed mode, until the change-events topic feeds it)
      */
     public static Streams open(Ledger ledger, MeterRegistry registry, StreamsConfig config) throws IOException {
+        return open(ledger, registry, config, List.of());
+    }
+
+    /** @param views other modules' GraphQL views (withdrawals, once they exist) */
+    public static Streams open(Ledger ledger, MeterRegistry registry, StreamsConfig config, List<GraphqlContribution> views)
+            throws IOException {
         StartBuffer buffer = new StartBuffer();
         AutoCloseable subscription = ledger.subscribe(buffer);
         StreamsDb db = null;
@@ -78,9 +88,10 @@ public final class Streams implements AutoCloseable {
                 changeLog.append(changes);
                 hub.changes(changes);
             });
+            GraphqlEndpoint graphql = new GraphqlEndpoint(ledger, json, views);
             Webhooks webhooks = Webhooks.open(changeLog, db, config, json, registry);
             log.info("event=streams_open data_dir={} feed_seq={}", config.dataDir(), changeLog.lastSeq());
-            return new Streams(db, changeLog, hub, live, feedRoutes, metrics, webhooks, subscription);
+            return new Streams(db, changeLog, hub, live, feedRoutes, metrics, webhooks, graphql, subscription);
         } catch (IOException | RuntimeException e) {
             closeQuietly(subscription);
             if (db != null) {
@@ -96,6 +107,7 @@ public final class Streams implements AutoCloseable {
             live.addRoutes(server);
             feedRoutes.addRoutes(server);
             webhooks.addRoutes(server);
+            graphql.addRoutes(server);
         };
     }
 
