@@ -8,6 +8,8 @@ import jango.embedded.EmbeddedLedger;
 import jango.engine.Command;
 import jango.server.JangoMetrics;
 import jango.server.JangoServer;
+import jango.streams.Streams;
+import jango.streams.StreamsConfig;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
@@ -31,9 +33,20 @@ import java.util.stream.Stream;
 public final class JangoBench {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    /**
+     * @param subscribers live SSE subscribers (one per account, the busiest first) during a second batch phase; 0 for none
+     * @param streams     run the channel side (feed log, webhooks, streams) in the embedded Jango, as jango serve does
+     */
     public record Options(String url, int durationSeconds, int singlesSeconds, int accounts, int assets, double zipf,
-                          int concurrency, int batchSize, long seed) {
+                          int concurrency, int batchSize, long seed, int subscribers, boolean streams) {
+        public Options(String url, int durationSeconds, int singlesSeconds, int accounts, int assets, double zipf,
+                       int concurrency, int batchSize, long seed) {
+            this(url, durationSeconds, singlesSeconds, accounts, assets, zipf, concurrency, batchSize, seed, 0, true);
+        }
+
         public Options {
+            check(subscribers >= 0 && subscribers <= Math.max(accounts, 0) && subscribers <= 10_000, "--subscribers", subscribers,
+                    "0..min(--accounts, 10000)");
             check(durationSeconds >= 1, "--duration", durationSeconds, ">= 1");
             check(singlesSeconds >= 0, "--singles-duration", singlesSeconds, ">= 0");
             check(accounts >= 2, "--accounts", accounts, ">= 2");
@@ -103,7 +116,12 @@ public final class JangoBench {
             }
             phases.add(batches(http, day, options.concurrency(), options.batchSize(), options.durationSeconds(), acknowledged, "batch"));
             out.println(phases.get(phases.size() - 1).summary());
-            return new JangoResult(phases, verify(http, acknowledged));
+            SubscriberResult subscribed = null;
+            if (options.subscribers() > 0) {
+                subscribed = withSubscribers(http, day, phases.get(phases.size() - 1), acknowledged);
+                phases.add(subscribed.phase());
+            }
+            return new JangoResult(phases, verify(http, acknowledged), subscribed);
         });
     }
 
@@ -129,6 +147,7 @@ public final class JangoBench {
     private <T> T withJango(Work<T> work) throws Exception {
         Path tempDir = null;
         EmbeddedLedger ledger = null;
+        Streams streams = null;
         JangoServer server = null;
         String url = options.url();
         if (url == null) {
@@ -136,9 +155,11 @@ public final class JangoBench {
             JangoMetrics metrics = new JangoMetrics();
             ledger = EmbeddedLedger.open(EmbeddedConfig.defaults(tempDir), metrics);
             metrics.bind(ledger);
-            server = new JangoServer(ledger, metrics, "127.0.0.1", 0).start();
+            streams = options.streams() ? Streams.open(ledger, metrics.registry(), StreamsConfig.defaults(tempDir.resolve("streams"))) : null;
+            server = new JangoServer(ledger, metrics, "127.0.0.1", 0, streams == null ? List.of() : List.of(streams.routes())).start();
             url = "http://127.0.0.1:" + server.port();
-            out.println("bench: embedded Jango at " + url + " (data in " + tempDir + ", journal fsynced per batch)");
+            out.println("bench: embedded Jango at " + url + " (data in " + tempDir + ", journal fsynced per batch"
+                    + (streams == null ? ", channel side off)" : ", channel side on: feed log, webhooks, streams)"));
         }
         try {
             HttpDriver http = new HttpDriver(url);
@@ -149,12 +170,47 @@ public final class JangoBench {
             if (server != null) {
                 server.close();
                 ledger.close();
+                if (streams != null) {
+                    streams.close();
+                }
                 deleteTree(tempDir);
             }
         }
     }
 
-    public record JangoResult(List<Phase> phases, Checks checks) {
+    public record JangoResult(List<Phase> phases, Checks checks, SubscriberResult subscribers) {
+    }
+
+    /**
+     * The batch phase again with {@code count} live SSE subscribers: what they received, the delay
+     * from each change's log time (stamped before its fsync) to its arrival, and the throughput
+     * beside the phase without them.
+     */
+    public record SubscriberResult(int count, long events, double eventsPerSecond, Latency delay, long closedByServer,
+                                   double throughputWithout, double throughputWith, Phase phase) {
+        String summary() {
+            return String.format("subscribers: %,d SSE streams received %,d events = %,.0f events/s; delay from log time to arrival "
+                            + "p50=%.1fms p99=%.1fms max=%.1fms; closed by the server: %d; throughput %,.0f -> %,.0f commands/s (%+.1f%%)",
+                    count, events, eventsPerSecond, delay.p50Ms(), delay.p99Ms(), delay.maxMs(), closedByServer,
+                    throughputWithout, throughputWith, (throughputWith / throughputWithout - 1) * 100);
+        }
+    }
+
+    private SubscriberResult withSubscribers(HttpDriver http, ExchangeDay day, Phase without, List<HttpDriver.Answer> acknowledged)
+            throws Exception {
+        try (Subscribers subscribers = Subscribers.open(http.url(), options.subscribers(), ExchangeDay::owner)) {
+            subscribers.awaitStarted(TimeUnit.SECONDS.toMillis(60));
+            out.printf("bench: %,d SSE subscribers connected%n", options.subscribers());
+            subscribers.startCounting();
+            Phase with = batches(http, day, options.concurrency(), options.batchSize(), options.durationSeconds(), acknowledged,
+                    "batch+subscribers");
+            out.println(with.summary());
+            SubscriberResult result = new SubscriberResult(options.subscribers(), subscribers.events(),
+                    subscribers.events() / with.seconds(), Latency.of("event", subscribers.delay()), subscribers.closedByServer(),
+                    without.commandsPerSecond(), with.commandsPerSecond(), with);
+            out.println(result.summary());
+            return result;
+        }
     }
 
     private void setUp(HttpDriver http, ExchangeDay day) throws Exception {
