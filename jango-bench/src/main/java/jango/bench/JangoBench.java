@@ -203,7 +203,7 @@ public final class JangoBench {
             out.printf("bench: %,d SSE subscribers connected%n", options.subscribers());
             subscribers.startCounting();
             Phase with = batches(http, day, options.concurrency(), options.batchSize(), options.durationSeconds(), acknowledged,
-                    "batch+subscribers");
+                    "batch-subscribers");
             out.println(with.summary());
             SubscriberResult result = new SubscriberResult(options.subscribers(), subscribers.events(),
                     subscribers.events() / with.seconds(), Latency.of("event", subscribers.delay()), subscribers.closedByServer(),

@@ -59,8 +59,20 @@ public final class Json {
         });
     }
 
+    /** The last time formatted: every change of a batch carries the same one, and formatting showed in profiles. */
+    private record FormattedTime(long epochMicros, String text) {
+    }
+
+    private static volatile FormattedTime lastTime = new FormattedTime(Long.MIN_VALUE, "");
+
     public static String time(long epochMicros) {
-        return TIME.format(Instant.ofEpochSecond(Math.floorDiv(epochMicros, 1_000_000L), Math.floorMod(epochMicros, 1_000_000L) * 1_000L));
+        FormattedTime last = lastTime;
+        if (last.epochMicros() == epochMicros) {
+            return last.text();
+        }
+        String text = TIME.format(Instant.ofEpochSecond(Math.floorDiv(epochMicros, 1_000_000L), Math.floorMod(epochMicros, 1_000_000L) * 1_000L));
+        lastTime = new FormattedTime(epochMicros, text);
+        return text;
     }
 
     public String amount(Int128 minor, String asset) {

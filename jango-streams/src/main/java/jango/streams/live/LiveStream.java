@@ -272,15 +272,13 @@ final class LiveStream {
         if (ended || sink == null || writing || outbox.isEmpty()) {
             return;
         }
-        for (int i = 0; i < FRAMES_PER_WRITE; i++) {
-            String frame = outbox.poll();
-            if (frame == null) {
-                break;
-            }
-            if (!sink.write(frame)) {
-                end(CloseReason.CLIENT_GONE, null);
-                return;
-            }
+        java.util.List<String> frames = new java.util.ArrayList<>(Math.min(outbox.size(), FRAMES_PER_WRITE));
+        while (frames.size() < FRAMES_PER_WRITE && !outbox.isEmpty()) {
+            frames.add(outbox.poll());
+        }
+        if (!sink.writeAll(frames)) {
+            end(CloseReason.CLIENT_GONE, null);
+            return;
         }
         writing = true;
         writingSinceNanos = System.nanoTime();

@@ -7,6 +7,16 @@ interface Sink {
     /** Queues one frame; false when the connection is gone. */
     boolean write(String frame);
 
+    /** Queues several frames (SSE sends them as one chunk); false when the connection is gone. */
+    default boolean writeAll(java.util.List<String> frames) {
+        for (String frame : frames) {
+            if (!write(frame)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Completes when the client has taken everything written so far (the socket accepted it). */
     CompletableFuture<Void> whenConsumed();
 

@@ -84,6 +84,11 @@ final class SseStreams implements HttpService {
         }
 
         @Override
+        public boolean writeAll(List<String> frames) {
+            return writer.tryWrite(HttpData.ofUtf8(String.join("", frames)));
+        }
+
+        @Override
         public CompletableFuture<Void> whenConsumed() {
             return writer.whenConsumed();
         }
