@@ -9,6 +9,7 @@ import jango.engine.port.ShardStatus;
 import jango.streams.feed.ChangeHub;
 import jango.streams.feed.ChangeLog;
 import jango.streams.feed.FeedRoutes;
+import jango.streams.feed.FeedWriter;
 import jango.streams.graphql.GraphqlContribution;
 import jango.streams.graphql.GraphqlEndpoint;
 import jango.streams.live.LiveStreams;
@@ -25,8 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The channel side inside the ledger's process, assembled: one subscription to the ledger's
- * changes feeds the durable {@link ChangeLog} (then) and the in-memory {@link ChangeHub}; live
- * streams and long-polls read the hub, webhooks and the admin feed read the log. Its routes go into the ledger's server
+ * changes feeds the in-memory {@link ChangeHub} and, through the {@link FeedWriter}'s own thread,
+ * the durable {@link ChangeLog}; live streams and long-polls read the hub, webhooks and the admin
+ * feed read the log. Its routes go into the ledger's server
  * through {@link #routes()}.
  *
  * <p>Open it before the server takes traffic and close it after the ledger: then the log has every
@@ -34,9 +36,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Streams implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Streams.class);
+    /** How long the ledger's history thread may wait for the feed log before a batch becomes a hole. */
+    static final long FEED_MAX_WAIT_MS = 10_000;
 
     private final StreamsDb db;
     private final ChangeLog changeLog;
+    private final FeedWriter feedWriter;
     private final ChangeHub hub;
     private final LiveStreams live;
     private final FeedRoutes feedRoutes;
@@ -45,10 +50,11 @@ public final class Streams implements AutoCloseable {
     private final GraphqlEndpoint graphql;
     private final AutoCloseable subscription;
 
-    private Streams(StreamsDb db, ChangeLog changeLog, ChangeHub hub, LiveStreams live, FeedRoutes feedRoutes,
+    private Streams(StreamsDb db, ChangeLog changeLog, FeedWriter feedWriter, ChangeHub hub, LiveStreams live, FeedRoutes feedRoutes,
                     StreamMetrics metrics, Webhooks webhooks, GraphqlEndpoint graphql, AutoCloseable subscription) {
         this.db = db;
         this.changeLog = changeLog;
+        this.feedWriter = feedWriter;
         this.hub = hub;
         this.live = live;
         this.feedRoutes = feedRoutes;
@@ -84,14 +90,15 @@ public final class Streams implements AutoCloseable {
             Gauge.builder("jango.feed.seq", changeLog, ChangeLog::lastSeq).description("last log position in the change feed").register(registry);
             Gauge.builder("jango.feed.write.failures", changeLog, ChangeLog::failedWrites)
                     .description("change batches the feed failed to store (followers see a hole)").register(registry);
+            FeedWriter feedWriter = new FeedWriter(changeLog, FEED_MAX_WAIT_MS);
             buffer.start(changes -> {
-                changeLog.append(changes);
                 hub.changes(changes);
+                feedWriter.changes(changes);
             });
             GraphqlEndpoint graphql = new GraphqlEndpoint(ledger, json, views);
             Webhooks webhooks = Webhooks.open(changeLog, db, config, json, registry);
             log.info("event=streams_open data_dir={} feed_seq={}", config.dataDir(), changeLog.lastSeq());
-            return new Streams(db, changeLog, hub, live, feedRoutes, metrics, webhooks, graphql, subscription);
+            return new Streams(db, changeLog, feedWriter, hub, live, feedRoutes, metrics, webhooks, graphql, subscription);
         } catch (IOException | RuntimeException e) {
             closeQuietly(subscription);
             if (db != null) {
@@ -130,6 +137,7 @@ public final class Streams implements AutoCloseable {
     @Override
     public void close() {
         closeQuietly(subscription);
+        feedWriter.close();
         live.close();
         webhooks.close();
         changeLog.close();

@@ -46,10 +46,13 @@ public final class ChangeLog implements ChangeFeed, AutoCloseable {
     private final long retainSeqs;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final ByteWriter scratch = new ByteWriter(256);
+    /** Accounts registered lately: most changes are of accounts the log already has (cleared when full). */
+    private final java.util.Set<String> registered = new java.util.HashSet<>();
+    private static final int MAX_REGISTERED_CACHE = 1_000_000;
 
     private volatile long lastSeq;
     private volatile long firstSeq;
-    private volatile long failedWrites;
+    private final java.util.concurrent.atomic.AtomicLong failedWrites = new java.util.concurrent.atomic.AtomicLong();
 
     private ChangeLog(StreamsDb db, long retainSeqs, long lastSeq, long firstSeq) {
         this.db = db;
@@ -81,7 +84,7 @@ public final class ChangeLog implements ChangeFeed, AutoCloseable {
         return changeLog;
     }
 
-    /** Stores one published batch (called on the ledger's thread, after the batch is durable). */
+    /** Stores published changes, in log order (one thread: the {@link FeedWriter}'s). */
     public void append(List<BalanceChange> changes) {
         if (changes.isEmpty()) {
             return;
@@ -94,15 +97,20 @@ public final class ChangeLog implements ChangeFeed, AutoCloseable {
                 index = change.seq() == seq ? index + 1 : 0;
                 seq = change.seq();
                 batch.put(changeKey(seq, index), ChangeCodec.encode(change, scratch));
-                batch.put(accountKey(change.account()), new byte[0]);
+                if (registered.add(change.account())) {
+                    batch.put(accountKey(change.account()), new byte[0]);
+                }
             }
             batch.put(META_LAST, longBytes(newLast));
             db.write(batch);
         } catch (RocksDBException | RuntimeException e) {
             // The ledger goes on; followers learn of the loss through a hole and resync.
-            failedWrites++;
             log.error("event=feed_write_failed from={} to={} error=\"{}\"", changes.get(0).seq(), newLast, e.toString());
-            recordHoleQuietly(changes.get(0).seq(), newLast);
+            registered.clear(); // some may not be stored
+            recordLost(changes.get(0).seq(), newLast);
+        }
+        if (registered.size() > MAX_REGISTERED_CACHE) {
+            registered.clear();
         }
         lastSeq = Math.max(lastSeq, newLast);
         prune();
@@ -127,8 +135,9 @@ public final class ChangeLog implements ChangeFeed, AutoCloseable {
         return lastSeq;
     }
 
+    /** Batches that did not reach the log (a failed write, or the log too far behind): each is a hole. */
     public long failedWrites() {
-        return failedWrites;
+        return failedWrites.get();
     }
 
     @Override
@@ -225,12 +234,15 @@ public final class ChangeLog implements ChangeFeed, AutoCloseable {
         }
     }
 
-    private void recordHoleQuietly(long from, long to) {
+    /** Changes of positions {@code from..to} did not reach the log: a hole, so followers compare with the ledger. */
+    public void recordLost(long from, long to) {
+        failedWrites.incrementAndGet();
         try {
             recordHole(from, to);
         } catch (RuntimeException e) {
             log.error("event=feed_hole_not_recorded from={} to={} error=\"{}\"", from, to, e.toString());
         }
+        lastSeq = Math.max(lastSeq, to);
     }
 
     private static byte[] changeKey(long seq, int index) {
