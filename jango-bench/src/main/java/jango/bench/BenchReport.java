@@ -14,7 +14,8 @@ import java.util.Map;
  */
 public final class BenchReport {
     public record Report(String startedAt, String finishedAt, JangoBench.Options options, String java, int cores,
-                         List<JangoBench.Phase> jango, JangoBench.Checks checks, List<JangoBench.Phase> baselines,
+                         List<JangoBench.Phase> jango, JangoBench.Checks checks, JangoBench.SubscriberResult subscribers,
+                         List<JangoBench.Phase> baselines,
                          Double pgbenchTps, Map<String, Double> ratios, boolean passed) {
     }
 
@@ -49,7 +50,7 @@ public final class BenchReport {
         out.println(passed ? "bench: PASS (every acknowledged result stored as answered; invariants hold)"
                 : "bench: FAIL (" + jango.checks() + ")");
         Report report = new Report(started, JangoBench.now(), options, System.getProperty("java.version"),
-                Runtime.getRuntime().availableProcessors(), jango.phases(), jango.checks(), baselines, pgbench, ratios, passed);
+                Runtime.getRuntime().availableProcessors(), jango.phases(), jango.checks(), jango.subscribers(), baselines, pgbench, ratios, passed);
         if (json != null) {
             JangoBench.writeJson(json, report);
             out.println("bench: report written to " + json);
@@ -60,7 +61,7 @@ public final class BenchReport {
     /** Jango's batch phase over each baseline, in balance changes per second (the same unit for all). */
     private static Map<String, Double> ratios(List<JangoBench.Phase> jango, List<JangoBench.Phase> baselines, Double pgbenchTps) {
         Map<String, Double> ratios = new LinkedHashMap<>();
-        JangoBench.Phase batch = jango.get(jango.size() - 1);
+        JangoBench.Phase batch = jango.stream().filter(p -> p.name().equals("batch")).findFirst().orElse(jango.get(jango.size() - 1));
         for (JangoBench.Phase baseline : baselines) {
             if (baseline.balanceChangesPerSecond() > 0) {
                 ratios.put("jango batch / " + baseline.name() + " (balance changes/s)",

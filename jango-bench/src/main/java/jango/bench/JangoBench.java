@@ -8,6 +8,8 @@ import jango.embedded.EmbeddedLedger;
 import jango.engine.Command;
 import jango.server.JangoMetrics;
 import jango.server.JangoServer;
+import jango.streams.Streams;
+import jango.streams.StreamsConfig;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
@@ -32,19 +34,23 @@ public final class JangoBench {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
-     * @param protocol "http" (JSON batches) or "grpc" (the Java client, which batches by itself)
-     * @param callers  threads that each send single commands in a phase of their own (0: no such phase)
+     * @param protocol    "http" (JSON batches) or "grpc" (the Java client, which batches by itself)
+     * @param callers     threads that each send single commands in a phase of their own (0: no such phase)
+     * @param subscribers live SSE subscribers (one per account, the busiest first) during a second batch phase; 0 for none
+     * @param streams     run the channel side (feed log, webhooks, streams) in the embedded Jango, as jango serve does
      */
     public record Options(String url, int durationSeconds, int singlesSeconds, int accounts, int assets, double zipf,
-                          int concurrency, int batchSize, long seed, String protocol, int callers) {
+                          int concurrency, int batchSize, long seed, String protocol, int callers, int subscribers, boolean streams) {
         public Options(String url, int durationSeconds, int singlesSeconds, int accounts, int assets, double zipf,
                        int concurrency, int batchSize, long seed) {
-            this(url, durationSeconds, singlesSeconds, accounts, assets, zipf, concurrency, batchSize, seed, "http", 0);
+            this(url, durationSeconds, singlesSeconds, accounts, assets, zipf, concurrency, batchSize, seed, "http", 0, 0, true);
         }
 
         public Options {
             check(protocol.equals("http") || protocol.equals("grpc"), "--protocol", protocol, "http or grpc");
             check(callers >= 0 && callers <= 1024, "--callers", callers, "0..1024");
+            check(subscribers >= 0 && subscribers <= Math.max(accounts, 0) && subscribers <= 10_000, "--subscribers", subscribers,
+                    "0..min(--accounts, 10000)");
             check(durationSeconds >= 1, "--duration", durationSeconds, ">= 1");
             check(singlesSeconds >= 0, "--singles-duration", singlesSeconds, ">= 0");
             check(accounts >= 2, "--accounts", accounts, ">= 2");
@@ -118,7 +124,12 @@ public final class JangoBench {
             }
             phases.add(batches(drivers, day, options.concurrency(), options.batchSize(), options.durationSeconds(), acknowledged, "batch"));
             out.println(phases.get(phases.size() - 1).summary());
-            return new JangoResult(phases, verify(drivers.http(), acknowledged));
+            SubscriberResult subscribed = null;
+            if (options.subscribers() > 0) {
+                subscribed = withSubscribers(drivers, day, phases.get(phases.size() - 1), acknowledged);
+                phases.add(subscribed.phase());
+            }
+            return new JangoResult(phases, verify(drivers.http(), acknowledged), subscribed);
         });
     }
 
@@ -148,6 +159,7 @@ public final class JangoBench {
     private <T> T withJango(Work<T> work) throws Exception {
         Path tempDir = null;
         EmbeddedLedger ledger = null;
+        Streams streams = null;
         JangoServer server = null;
         String url = options.url();
         if (url == null) {
@@ -155,9 +167,11 @@ public final class JangoBench {
             JangoMetrics metrics = new JangoMetrics();
             ledger = EmbeddedLedger.open(EmbeddedConfig.defaults(tempDir), metrics);
             metrics.bind(ledger);
-            server = new JangoServer(ledger, metrics, "127.0.0.1", 0).start();
+            streams = options.streams() ? Streams.open(ledger, metrics.registry(), StreamsConfig.defaults(tempDir.resolve("streams"))) : null;
+            server = new JangoServer(ledger, metrics, "127.0.0.1", 0, streams == null ? List.of() : List.of(streams.routes())).start();
             url = "http://127.0.0.1:" + server.port();
-            out.println("bench: embedded Jango at " + url + " (data in " + tempDir + ", journal fsynced per batch)");
+            out.println("bench: embedded Jango at " + url + " (data in " + tempDir + ", journal fsynced per batch"
+                    + (streams == null ? ", channel side off)" : ", channel side on: feed log, webhooks, streams)"));
         }
         HttpDriver http = new HttpDriver(url);
         try (Driver driver = options.protocol().equals("grpc")
@@ -171,12 +185,47 @@ public final class JangoBench {
             if (server != null) {
                 server.close();
                 ledger.close();
+                if (streams != null) {
+                    streams.close();
+                }
                 deleteTree(tempDir);
             }
         }
     }
 
-    public record JangoResult(List<Phase> phases, Checks checks) {
+    public record JangoResult(List<Phase> phases, Checks checks, SubscriberResult subscribers) {
+    }
+
+    /**
+     * The batch phase again with {@code count} live SSE subscribers: what they received, the delay
+     * from each change's log time (stamped before its fsync) to its arrival, and the throughput
+     * beside the phase without them.
+     */
+    public record SubscriberResult(int count, long events, double eventsPerSecond, Latency delay, long closedByServer,
+                                   double throughputWithout, double throughputWith, Phase phase) {
+        String summary() {
+            return String.format("subscribers: %,d SSE streams received %,d events = %,.0f events/s; delay from log time to arrival "
+                            + "p50=%.1fms p99=%.1fms max=%.1fms; closed by the server: %d; throughput %,.0f -> %,.0f commands/s (%+.1f%%)",
+                    count, events, eventsPerSecond, delay.p50Ms(), delay.p99Ms(), delay.maxMs(), closedByServer,
+                    throughputWithout, throughputWith, (throughputWith / throughputWithout - 1) * 100);
+        }
+    }
+
+    private SubscriberResult withSubscribers(Drivers drivers, ExchangeDay day, Phase without, List<Driver.Answer> acknowledged)
+            throws Exception {
+        try (Subscribers subscribers = Subscribers.open(drivers.http().url(), options.subscribers(), ExchangeDay::owner)) {
+            subscribers.awaitStarted(TimeUnit.SECONDS.toMillis(60));
+            out.printf("bench: %,d SSE subscribers connected%n", options.subscribers());
+            subscribers.startCounting();
+            Phase with = batches(drivers, day, options.concurrency(), options.batchSize(), options.durationSeconds(), acknowledged,
+                    "batch-subscribers");
+            out.println(with.summary());
+            SubscriberResult result = new SubscriberResult(options.subscribers(), subscribers.events(),
+                    subscribers.events() / with.seconds(), Latency.of("event", subscribers.delay()), subscribers.closedByServer(),
+                    without.commandsPerSecond(), with.commandsPerSecond(), with);
+            out.println(result.summary());
+            return result;
+        }
     }
 
     private void setUp(HttpDriver http, ExchangeDay day) throws Exception {

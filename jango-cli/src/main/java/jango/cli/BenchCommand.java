@@ -57,6 +57,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--baseline-duration", defaultValue = "10", description = "seconds per PostgreSQL baseline, 0 to skip (default: ${DEFAULT-VALUE})")
     int baselineSeconds;
 
+    @Option(names = "--subscribers", defaultValue = "0",
+            description = "live SSE subscribers (one per account, busiest first) during a second batch phase; 0 for none (default: ${DEFAULT-VALUE})")
+    int subscribers;
+
+    @Option(names = "--no-streams", description = "run the embedded Jango without the channel side (feed log, webhooks, streams)")
+    boolean noStreams;
+
     @Option(names = "--json", description = "write the machine-readable report here")
     Path json;
 
@@ -73,7 +80,7 @@ final class BenchCommand implements Callable<Integer> {
         JangoBench.Options options;
         try {
             options = new JangoBench.Options(url, durationSeconds, singlesSeconds, accounts, assets, zipf, concurrency, batchSize, seed,
-                    protocol, callers);
+                    protocol, callers, subscribers, !noStreams);
         } catch (IllegalArgumentException e) {
             System.err.println("bench: " + e.getMessage());
             return 2;

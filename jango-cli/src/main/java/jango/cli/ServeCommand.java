@@ -12,6 +12,8 @@ import jango.server.JangoMetrics;
 import jango.server.EdgeOptions;
 import jango.server.JangoServer;
 import jango.server.keys.ApiKeys;
+import jango.streams.Streams;
+import jango.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,7 +39,8 @@ final class ServeCommand implements Callable<Integer> {
      */
     static final int STOP_LIMIT_SECONDS = 60;
 
-    @Option(names = "--data-dir", defaultValue = "./data", description = "where the journal, snapshots and history live (default: ${DEFAULT-VALUE})")
+    @Option(names = "--data-dir", defaultValue = "./data",
+            description = "where the journal, snapshots, the index and the channel side's feed and webhooks live (default: ${DEFAULT-VALUE})")
     Path dataDir;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})")
@@ -141,15 +144,25 @@ final class ServeCommand implements Callable<Integer> {
             where += " banks=" + gateway.bankCodes();
         }
         BankGateway bankGateway = gateway;
+        Streams streams = openStreams(ledger, metrics);
+        List<java.util.function.Consumer<com.linecorp.armeria.server.ServerBuilder>> extensions = new java.util.ArrayList<>();
+        if (bankGateway != null) {
+            extensions.add(BankRoutes.of(bankGateway));
+        }
+        if (streams != null) {
+            extensions.add(streams.routes());
+        }
         JangoServer server;
         try {
-            server = new JangoServer(ledger, metrics, host, port,
-                    bankGateway == null ? List.of() : List.of(BankRoutes.of(bankGateway)), edge).start();
+            server = new JangoServer(ledger, metrics, host, port, extensions, edge).start();
         } catch (RuntimeException e) {
             if (bankGateway != null) {
                 bankGateway.close();
             }
             ledger.close();
+            if (streams != null) {
+                streams.close();
+            }
             Throwable cause = e;
             while (cause.getCause() != null) {
                 cause = cause.getCause();
@@ -166,6 +179,10 @@ final class ServeCommand implements Callable<Integer> {
                 bankGateway.close();
             }
             ledger.close();
+            // After the ledger: it has published every change, so the feed records a clean stop.
+            if (streams != null) {
+                streams.close();
+            }
             stopped.countDown();
         }, "jango-shutdown"));
         // A line scripts and tests can wait for.
@@ -189,5 +206,19 @@ final class ServeCommand implements Callable<Integer> {
         }
         log.info("event=edge auth={} keys_file={} tls={}", keys.enforced() ? "keys" : "open", keys.file(), tlsCertificate != null);
         return new EdgeOptions(keys, tlsCertificate, tlsPrivateKey);
+    }
+
+    /**
+     * The channel side (live streams, long-polls, webhooks, the admin feed, GraphQL) where the ledger
+     * publishes its changes in process; distributed mode serves without it until the change-events
+     * topic feeds it.
+     */
+    private Streams openStreams(Ledger ledger, JangoMetrics metrics) throws java.io.IOException {
+        try {
+            return Streams.open(ledger, metrics.registry(), StreamsConfig.defaults(dataDir.toAbsolutePath().resolve("streams")));
+        } catch (UnsupportedOperationException e) {
+            log.warn("event=streams_off mode={} reason=\"{}\"", mode, e.getMessage());
+            return null;
+        }
     }
 }

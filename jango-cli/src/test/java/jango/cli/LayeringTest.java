@@ -9,11 +9,11 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 /**
  * Dependencies point down only (shared/ARCHITECTURE.md): engine <- writer <- embedded | kafka,
- * engine <- postgres, server <- bench <- cli. The writer loop knows the engine and its ports only.
- * The server reaches a backend only through the engine's port, never an adapter directly, and the
- * adapters know each other only through the port (ShardStore). The gRPC API types (jango.api)
- * depend on nothing of Jango; the Java client (jango.client) only on them, so users can take it
- * without the server.
+ * engine <- postgres, server <- streams <- channel, server <- bench <- cli. The writer loop knows
+ * the engine and its ports only. The server reaches a backend only through the engine's port,
+ * never an adapter directly, and the adapters know each other only through the port (ShardStore).
+ * The gRPC API types (jango.api) depend on nothing of Jango; the Java client (jango.client) only
+ * on them, so users can take it without the server.
  */
 class LayeringTest {
     private static final JavaClasses JANGO = new ClassFileImporter()
@@ -26,7 +26,8 @@ class LayeringTest {
     void engineDependsOnNoOtherModule() {
         noClasses().that().resideInAPackage("jango.engine..")
                 .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.server..", "jango.bench..", "jango.cli..",
-                        "jango.kafka..", "jango.postgres..", "jango.writer..", "jango.bank..", "jango.api..", "jango.client..")
+                        "jango.kafka..", "jango.postgres..", "jango.writer..", "jango.bank..", "jango.api..", "jango.client..",
+                        "jango.streams..", "jango.channel..")
                 .check(JANGO);
     }
 
@@ -70,6 +71,24 @@ class LayeringTest {
                 .check(JANGO);
     }
 
+    /** The channel side in the ledger's process sits on the server and the port, never on a backend. */
+    @Test
+    void streamsKnowTheLedgerOnlyThroughThePort() {
+        noClasses().that().resideInAPackage("jango.streams..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.postgres..",
+                        "jango.channel..", "jango.bench..", "jango.cli..")
+                .check(JANGO);
+    }
+
+    /** The channel copy is another process: it reads the ledger over the wire, never its code. */
+    @Test
+    void channelCopyKnowsTheLedgerOnlyOverTheWire() {
+        noClasses().that().resideInAPackage("jango.channel..")
+                .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.server..",
+                        "jango.bench..", "jango.cli..")
+                .check(JANGO);
+    }
+
     @Test
     void kafkaAdapterKnowsOnlyTheEngine() {
         noClasses().that().resideInAPackage("jango.kafka..")
@@ -104,7 +123,7 @@ class LayeringTest {
     void serverKnowsBackendsOnlyThroughThePort() {
         noClasses().that().resideInAPackage("jango.server..")
                 .should().dependOnClassesThat().resideInAnyPackage("jango.embedded..", "jango.kafka..", "jango.postgres..", "jango.bench..", "jango.cli..",
-                        "jango.client..")
+                        "jango.client..", "jango.streams..", "jango.channel..")
                 .check(JANGO);
     }
 }

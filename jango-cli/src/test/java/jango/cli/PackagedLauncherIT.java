@@ -145,8 +145,9 @@ class PackagedLauncherIT {
     @Test
     void aShortBenchRunsWithItsPostgresBaselines() throws Exception {
         Run bench = jango(600, "bench", "--duration", "2", "--singles-duration", "1", "--baseline-duration", "1",
-                "--accounts", "200");
+                "--accounts", "200", "--subscribers", "20");
         assertThat(bench.exitCode()).as(bench.output()).isZero();
+        assertThat(bench.output()).contains("subscribers: 20 SSE streams received");
         assertThat(bench.output()).doesNotContain("ClassNotFoundException").doesNotContain("NoClassDefFoundError");
     }
 

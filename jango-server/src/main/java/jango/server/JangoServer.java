@@ -285,12 +285,7 @@ public final class JangoServer implements AutoCloseable {
             return malformed(bad);
         }
         List<BalanceView> balances = ledger.balances(account, asset);
-        long revisions = 0;
-        for (BalanceView balance : balances) {
-            revisions += balance.revision();
-        }
-        // Revisions only grow, so their sum changes whenever any listed balance changes.
-        String etag = "\"" + balances.size() + "-" + revisions + "\"";
+        String etag = BalanceEtag.of(balances);
         String ifNoneMatch = req.headers().get(HttpHeaderNames.IF_NONE_MATCH);
         if (etag.equals(ifNoneMatch)) {
             return HttpResponse.of(ResponseHeaders.builder(HttpStatus.NOT_MODIFIED).add(HttpHeaderNames.ETAG, etag).build());

@@ -23,14 +23,15 @@ import java.util.Map;
 /**
  * Answers as JSON bytes, written with a streaming generator (no object tree per answer). Amounts
  * are canonical decimal strings at their asset's scale; times are RFC 3339 UTC with microseconds.
+ * The static helpers are public so that other modules' routes answer in the same shape.
  */
-final class Render {
+public final class Render {
     private static final JsonFactory JSON = new JsonFactory();
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
             .withZone(ZoneOffset.UTC);
 
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void write(JsonGenerator json) throws IOException;
     }
 
@@ -40,7 +41,7 @@ final class Render {
         this.scales = scales;
     }
 
-    static byte[] json(Body body) {
+    public static byte[] json(Body body) {
         ByteArrayBuilder bytes = new ByteArrayBuilder(256);
         try (JsonGenerator json = JSON.createGenerator(bytes)) {
             body.write(json);
@@ -50,7 +51,7 @@ final class Render {
         return bytes.toByteArray();
     }
 
-    static byte[] error(String code, String message) {
+    public static byte[] error(String code, String message) {
         return json(json -> {
             json.writeStartObject();
             json.writeStringField("error", code);
@@ -65,7 +66,7 @@ final class Render {
 
     private static volatile FormattedTime lastTime = new FormattedTime(Long.MIN_VALUE, "");
 
-    static String time(long epochMicros) {
+    public static String time(long epochMicros) {
         FormattedTime last = lastTime;
         if (last.epochMicros() == epochMicros) {
             return last.text();

@@ -42,16 +42,27 @@ public final class TestServer implements AutoCloseable {
 
     /** Serves {@code ledger} (closed by {@link #close()}), normally opened with {@code metrics} as its observer. */
     public TestServer(Ledger ledger, JangoMetrics metrics) {
-        this(ledger, metrics, EdgeOptions.OPEN);
+        this(ledger, metrics, List.of(), EdgeOptions.OPEN);
+    }
+
+    /** Also serves the routes of {@code extensions} (other modules' routes on the same port). */
+    public TestServer(Ledger ledger, JangoMetrics metrics,
+                      List<java.util.function.Consumer<com.linecorp.armeria.server.ServerBuilder>> extensions) {
+        this(ledger, metrics, extensions, EdgeOptions.OPEN);
     }
 
     /** Serves {@code ledger} with API keys and TLS as {@code edge} says (the HTTP helpers here send no key and speak plain HTTP). */
     public TestServer(Ledger ledger, JangoMetrics metrics, EdgeOptions edge) {
+        this(ledger, metrics, List.of(), edge);
+    }
+
+    public TestServer(Ledger ledger, JangoMetrics metrics,
+                      List<java.util.function.Consumer<com.linecorp.armeria.server.ServerBuilder>> extensions, EdgeOptions edge) {
         this.ledger = ledger;
         this.metrics = metrics;
         try {
             metrics.bind(ledger);
-            server = new JangoServer(ledger, metrics, "127.0.0.1", 0, List.of(), edge).start();
+            server = new JangoServer(ledger, metrics, "127.0.0.1", 0, extensions, edge).start();
         } catch (RuntimeException | Error e) {
             ledger.close();
             throw e;

@@ -1,0 +1,180 @@
+package jango.streams;
+
+import com.linecorp.armeria.server.ServerBuilder;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import jango.engine.BalanceChange;
+import jango.engine.port.Ledger;
+import jango.engine.port.ShardStatus;
+import jango.streams.feed.ChangeHub;
+import jango.streams.feed.ChangeLog;
+import jango.streams.feed.FeedRoutes;
+import jango.streams.feed.FeedWriter;
+import jango.streams.graphql.GraphqlContribution;
+import jango.streams.graphql.GraphqlEndpoint;
+import jango.streams.live.LiveStreams;
+import jango.streams.live.StreamMetrics;
+import jango.streams.webhook.Webhooks;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The channel side inside the ledger's process, assembled: one subscription to the ledger's
+ * changes feeds the in-memory {@link ChangeHub} and, through the {@link FeedWriter}'s own thread,
+ * the durable {@link ChangeLog}; live streams and long-polls read the hub, webhooks and the admin
+ * feed read the log. Its routes go into the ledger's server
+ * through {@link #routes()}.
+ *
+ * <p>Open it before the server takes traffic and close it after the ledger: then the log has every
+ * change the ledger published, and its next start records no hole.
+ */
+public final class Streams implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Streams.class);
+    /** How long the ledger's history thread may wait for the feed log before a batch becomes a hole. */
+    static final long FEED_MAX_WAIT_MS = 10_000;
+
+    private final StreamsDb db;
+    private final ChangeLog changeLog;
+    private final FeedWriter feedWriter;
+    private final ChangeHub hub;
+    private final LiveStreams live;
+    private final FeedRoutes feedRoutes;
+    private final StreamMetrics metrics;
+    private final Webhooks webhooks;
+    private final GraphqlEndpoint graphql;
+    private final AutoCloseable subscription;
+
+    private Streams(StreamsDb db, ChangeLog changeLog, FeedWriter feedWriter, ChangeHub hub, LiveStreams live, FeedRoutes feedRoutes,
+                    StreamMetrics metrics, Webhooks webhooks, GraphqlEndpoint graphql, AutoCloseable subscription) {
+        this.db = db;
+        this.changeLog = changeLog;
+        this.feedWriter = feedWriter;
+        this.hub = hub;
+        this.live = live;
+        this.feedRoutes = feedRoutes;
+        this.metrics = metrics;
+        this.webhooks = webhooks;
+        this.graphql = graphql;
+        this.subscription = subscription;
+    }
+
+    /**
+     * @throws UnsupportedOperationException where the ledger does not publish its changes in process
+     *                                       (distributed mode, until the change-events topic feeds it)
+     */
+    public static Streams open(Ledger ledger, MeterRegistry registry, StreamsConfig config) throws IOException {
+        return open(ledger, registry, config, List.of());
+    }
+
+    /** @param views other modules' GraphQL views (withdrawals, once they exist) */
+    public static Streams open(Ledger ledger, MeterRegistry registry, StreamsConfig config, List<GraphqlContribution> views)
+            throws IOException {
+        StartBuffer buffer = new StartBuffer();
+        AutoCloseable subscription = ledger.subscribe(buffer);
+        StreamsDb db = null;
+        try {
+            db = StreamsDb.open(config.dataDir());
+            long ledgerSeq = ledger.shards().stream().mapToLong(ShardStatus::appliedSeq).max().orElse(0);
+            ChangeLog changeLog = ChangeLog.open(db, config.feedRetainSeqs(), ledgerSeq);
+            ChangeHub hub = new ChangeHub();
+            StreamMetrics metrics = new StreamMetrics(registry);
+            LiveStreams live = new LiveStreams(ledger, hub, config, metrics);
+            Json json = new Json(ledger.assets());
+            FeedRoutes feedRoutes = new FeedRoutes(changeLog, config, json);
+            Gauge.builder("jango.feed.seq", changeLog, ChangeLog::lastSeq).description("last log position in the change feed").register(registry);
+            Gauge.builder("jango.feed.write.failures", changeLog, ChangeLog::failedWrites)
+                    .description("change batches the feed failed to store (followers see a hole)").register(registry);
+            FeedWriter feedWriter = new FeedWriter(changeLog, FEED_MAX_WAIT_MS);
+            buffer.start(changes -> {
+                hub.changes(changes);
+                feedWriter.changes(changes);
+            });
+            GraphqlEndpoint graphql = new GraphqlEndpoint(ledger, json, views);
+            Webhooks webhooks = Webhooks.open(changeLog, db, config, json, registry);
+            log.info("event=streams_open data_dir={} feed_seq={}", config.dataDir(), changeLog.lastSeq());
+            return new Streams(db, changeLog, feedWriter, hub, live, feedRoutes, metrics, webhooks, graphql, subscription);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(subscription);
+            if (db != null) {
+                db.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Adds the channel side's routes to the ledger's server (see {@code JangoServer}'s extensions). */
+    public Consumer<ServerBuilder> routes() {
+        return server -> {
+            live.addRoutes(server);
+            feedRoutes.addRoutes(server);
+            webhooks.addRoutes(server);
+            graphql.addRoutes(server);
+        };
+    }
+
+    public ChangeLog feed() {
+        return changeLog;
+    }
+
+    public ChangeHub hub() {
+        return hub;
+    }
+
+    public StreamMetrics metrics() {
+        return metrics;
+    }
+
+    public LiveStreams live() {
+        return live;
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(subscription);
+        feedWriter.close();
+        live.close();
+        webhooks.close();
+        changeLog.close();
+        db.close();
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            log.warn("event=close_failed error=\"{}\"", e.toString());
+        }
+    }
+
+    /**
+     * Holds what the ledger publishes while the log opens: subscribing first and reading the ledger's
+     * position after means no change can slip between the two.
+     */
+    private static final class StartBuffer implements jango.engine.port.ChangeSubscriber {
+        private List<BalanceChange> early = new ArrayList<>();
+        private Consumer<List<BalanceChange>> target;
+
+        @Override
+        public synchronized void changes(List<BalanceChange> changes) {
+            if (target != null) {
+                target.accept(changes);
+            } else {
+                early.addAll(changes);
+            }
+        }
+
+        synchronized void start(Consumer<List<BalanceChange>> consumer) {
+            if (!early.isEmpty()) {
+                consumer.accept(early);
+            }
+            early = null;
+            target = consumer;
+        }
+    }
+}

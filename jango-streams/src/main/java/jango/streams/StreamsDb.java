@@ -1,0 +1,154 @@
+package jango.streams;
+
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.function.BiPredicate;
+
+/**
+ * The channel side's own store under the data directory: the feed log and the webhook
+ * subscriptions and deliveries, in one RocksDB. Each user of it has its own key space (the first
+ * byte of every key). Writes go to RocksDB's write-ahead log without an fsync, so they survive the
+ * process being killed (the OS has them) but not a power cut, except the few that ask for
+ * {@link #writeSynced}: subscriptions, which clients cannot replay.
+ */
+public final class StreamsDb implements AutoCloseable {
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final Options options;
+    private final RocksDB db;
+    private final WriteOptions unsynced = new WriteOptions();
+    private final WriteOptions synced = new WriteOptions().setSync(true);
+
+    private StreamsDb(Options options, RocksDB db) {
+        this.options = options;
+        this.db = db;
+    }
+
+    public static StreamsDb open(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Options options = new Options().setCreateIfMissing(true);
+        try {
+            return new StreamsDb(options, RocksDB.open(options, dir.toString()));
+        } catch (RocksDBException e) {
+            options.close();
+            throw new IOException("cannot open the streams store in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public byte[] get(byte[] key) {
+        try {
+            return db.get(key);
+        } catch (RocksDBException e) {
+            throw failed("read", e);
+        }
+    }
+
+    public void put(byte[] key, byte[] value) {
+        try {
+            db.put(unsynced, key, value);
+        } catch (RocksDBException e) {
+            throw failed("write", e);
+        }
+    }
+
+    public void write(WriteBatch batch) {
+        try {
+            db.write(unsynced, batch);
+        } catch (RocksDBException e) {
+            throw failed("write", e);
+        }
+    }
+
+    public void writeSynced(WriteBatch batch) {
+        try {
+            db.write(synced, batch);
+        } catch (RocksDBException e) {
+            throw failed("write", e);
+        }
+    }
+
+    public void deleteRange(byte[] fromInclusive, byte[] toExclusive) {
+        try {
+            db.deleteRange(unsynced, fromInclusive, toExclusive);
+        } catch (RocksDBException e) {
+            throw failed("delete", e);
+        }
+    }
+
+    /**
+     * Visits keys from {@code from} (inclusive) while they start with {@code prefix}, in key order,
+     * until {@code visitor} returns false.
+     */
+    public void scan(byte[] prefix, byte[] from, BiPredicate<byte[], byte[]> visitor) {
+        byte[] upper = upperBound(prefix);
+        try (Slice bound = upper == null ? null : new Slice(upper);
+             ReadOptions read = new ReadOptions();
+             RocksIterator it = newIterator(read, bound)) {
+            for (it.seek(from); it.isValid(); it.next()) {
+                byte[] key = it.key();
+                if (!startsWith(key, prefix) || !visitor.test(key, it.value())) {
+                    return;
+                }
+            }
+            try {
+                it.status();
+            } catch (RocksDBException e) {
+                throw failed("read", e);
+            }
+        }
+    }
+
+    private RocksIterator newIterator(ReadOptions read, Slice bound) {
+        if (bound != null) {
+            read.setIterateUpperBound(bound);
+        }
+        return db.newIterator(read);
+    }
+
+    /** The smallest key greater than every key starting with {@code prefix}, or null when none is. */
+    public static byte[] upperBound(byte[] prefix) {
+        byte[] upper = Arrays.copyOf(prefix, prefix.length);
+        for (int i = upper.length - 1; i >= 0; i--) {
+            if (upper[i] != (byte) 0xFF) {
+                upper[i]++;
+                return Arrays.copyOf(upper, i + 1);
+            }
+        }
+        return null;
+    }
+
+    private static boolean startsWith(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    private static UncheckedIOException failed(String what, RocksDBException e) {
+        return new UncheckedIOException(new IOException("streams store " + what + " failed: " + e.getMessage(), e));
+    }
+
+    @Override
+    public void close() {
+        try {
+            db.syncWal();
+        } catch (RocksDBException e) {
+            // closing anyway; the WAL is in the OS already
+        }
+        db.close();
+        unsynced.close();
+        synced.close();
+        options.close();
+    }
+}
