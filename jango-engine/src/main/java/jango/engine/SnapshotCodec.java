@@ -23,7 +23,8 @@ import java.util.HexFormat;
  */
 public final class SnapshotCodec {
     private static final int MAGIC = 0x4A4E4753; // "JNGS"
-    private static final int VERSION = 2;
+    /** 3: the id filter's hash reads ids eight bytes at a time (a filter is only valid with the hash that filled it). */
+    private static final int VERSION = 3;
     private static final int MAX_STRING_BYTES = 1 << 16;
 
     private SnapshotCodec() {
