@@ -27,13 +27,13 @@ import java.util.stream.Stream;
  * {@code jango soak}: a long run that proves memory is set by accounts and open holds, not by the
  * number of commands. It starts {@code jango serve} in its own JVM with a small fixed heap, drives an
  * exchange's day through the HTTP API until the count is reached, and every sample interval forces a
- * full collection in the server ({@code jcmd GC.run}) and reads the heap used after it and the
+ * full collection in the server ({@code jcmd GC.run}) and reads the live heap it left ({@code jango_jvm_heap_after_gc_bytes}) and the
  * process's resident memory. It prints progress, writes the curve as an SVG chart, reports the disk
  * used per command and per stored result, then kills the server with SIGKILL and times its recovery.
  */
 public final class Soak {
     private static final Pattern LISTENING = Pattern.compile("listening on (http://[^ ]+)");
-    private static final Pattern HEAP_USED = Pattern.compile("jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*} ([0-9.eE+]+)");
+    private static final Pattern HEAP_USED = Pattern.compile("^jango_jvm_heap_after_gc_bytes(?:\\{[^}]*})? ([0-9.eE+]+)", Pattern.MULTILINE);
 
     /**
      * @param serveCommand how to start {@code jango} (java, its flags, the class path, the main class)
@@ -173,10 +173,21 @@ public final class Soak {
         return flat;
     }
 
-    /** How much the largest sample exceeds the first one after warm-up, as a share of it. */
+    /**
+     * How much memory grew from the start of the measured part to its end, as a share: the median of the
+     * last third of the samples against the median of the first third. Medians, because one sample can
+     * land in a compaction's buffers or a collection's worst moment; a leak moves the whole last third.
+     */
     private static double growth(List<Sample> samples, java.util.function.ToLongFunction<Sample> value) {
-        long first = value.applyAsLong(samples.get(0));
-        return first <= 0 ? 0 : (double) (max(samples, value) - first) / first;
+        int third = Math.max(1, samples.size() / 3);
+        long first = median(samples.subList(0, third), value);
+        long last = median(samples.subList(samples.size() - third, samples.size()), value);
+        return first <= 0 ? 0 : (double) (last - first) / first;
+    }
+
+    private static long median(List<Sample> samples, java.util.function.ToLongFunction<Sample> value) {
+        long[] values = samples.stream().mapToLong(value).sorted().toArray();
+        return values[values.length / 2];
     }
 
     private static long min(List<Sample> samples, java.util.function.ToLongFunction<Sample> value) {

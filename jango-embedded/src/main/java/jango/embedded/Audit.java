@@ -86,7 +86,7 @@ public final class Audit {
                 resultsChecked[0] += compareResults(chunk, stored, problems);
                 scratch.append(chunk);
                 archive.evict(scratch.indexedSeq());
-            }, false);
+            }, false, 0);
             long[] nextProgress = {System.nanoTime() + PROGRESS_EVERY_NANOS};
             try {
                 journal.replay(1, (firstSeq, count, payload, offset, length) -> {

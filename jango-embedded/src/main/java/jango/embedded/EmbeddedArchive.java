@@ -49,6 +49,7 @@ final class EmbeddedArchive implements Archive {
     private final Object2LongHashMap<String> recentResults = new Object2LongHashMap<>(NOT_RECENT);
     private final Object2LongHashMap<String> recentHolds = new Object2LongHashMap<>(NOT_RECENT);
     private long serial;
+    private long storeOnlyAfter;
     private ArchiveRecords results;
     private ArchiveRecords holds;
 
@@ -102,8 +103,19 @@ final class EmbeddedArchive implements Archive {
         throw new IllegalStateException("record of chunk " + chunkSerial + " is neither in flight nor being filled");
     }
 
+    /**
+     * During a recovery, results and closed holds of entries up to {@code seq} are not recorded: the
+     * index holds them already (lookups find them there). 0 records everything.
+     */
+    void storeOnlyAfter(long seq) {
+        storeOnlyAfter = seq;
+    }
+
     @Override
     public void resultStored(Applied applied, byte[] fingerprint, int offset, int length) {
+        if (applied.seq() <= storeOnlyAfter) {
+            return;
+        }
         ByteWriter out = results.begin(applied.commandId(), applied.seq());
         out.writeInt(length);
         out.writeBytes(fingerprint, offset, length);
@@ -114,6 +126,9 @@ final class EmbeddedArchive implements Archive {
 
     @Override
     public void holdClosed(Applied applied, int index) {
+        if (applied.seq() <= storeOnlyAfter) {
+            return;
+        }
         ByteWriter out = holds.begin(applied.holdId(index), applied.seq());
         out.writeString(applied.holdOwner(index));
         out.writeString(applied.holdAsset(index));

@@ -31,6 +31,13 @@ public record EmbeddedConfig(Path dataDir, int maxBatchCommands, int maxPendingC
     public static final int DEFAULT_MAX_BATCH_COMMANDS = 20_000;
     /** 64 MiB: about 1% false positives up to 50 million ids, 8% at 100 million (each costs one index lookup). */
     public static final int DEFAULT_ID_FILTER_BYTES = 64 << 20;
+    /**
+     * A restart replays at most about this many entries; the replay runs at a few hundred thousand a
+     * second on one core, so this keeps it to one or two seconds of a restart that must be healthy
+     * within ten. The price is a snapshot (about the id filter's size plus 100 bytes per account and
+     * open hold) written off the writer thread every this many entries.
+     */
+    public static final long DEFAULT_SNAPSHOT_EVERY_COMMANDS = 500_000;
 
     public EmbeddedConfig {
         check(maxBatchCommands >= 10_000, "maxBatchCommands", maxBatchCommands, ">= 10000 (one API batch must fit)");
@@ -46,7 +53,7 @@ public record EmbeddedConfig(Path dataDir, int maxBatchCommands, int maxPendingC
     }
 
     public static EmbeddedConfig defaults(Path dataDir) {
-        return new EmbeddedConfig(dataDir, DEFAULT_MAX_BATCH_COMMANDS, 200_000, 2_000_000, 256L << 20, 3, 50, 5_000,
+        return new EmbeddedConfig(dataDir, DEFAULT_MAX_BATCH_COMMANDS, 200_000, DEFAULT_SNAPSHOT_EVERY_COMMANDS, 256L << 20, 3, 50, 5_000,
                 EmbeddedConfig::systemMicros, EmbeddedConfig::openForAppend, DEFAULT_ID_FILTER_BYTES, 5_000);
     }
 

@@ -95,6 +95,7 @@ public final class EmbeddedLedger implements Ledger {
         try {
             index = openIndex(config.dataDir());
             Snapshots snapshots = new Snapshots(config.dataDir().resolve("snapshots"));
+            snapshots.removeUnfinished(); // the journal's lock is ours: no other ledger writes here
             EmbeddedArchive archive = new EmbeddedArchive(index);
             Engine engine = Recovery.recover(journal, index, snapshots, archive, config.idFilterBytes());
             EmbeddedLedger ledger = new EmbeddedLedger(config, observer, journal, index, snapshots, archive, engine);

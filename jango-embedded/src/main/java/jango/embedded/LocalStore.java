@@ -94,7 +94,8 @@ final class LocalStore implements StateStore {
             openHolds.remove(holdId);
         }
         closedHolds.clear();
-        if (engine.lastSeq() - lastSnapshotSeq >= snapshotEveryEntries) {
+        // While a snapshot is still being written none is copied; the next commit asks again.
+        if (engine.lastSeq() - lastSnapshotSeq >= snapshotEveryEntries && !snapshotter.busy()) {
             snapshotter.offer(engine.copy());
             lastSnapshotSeq = engine.lastSeq();
         }

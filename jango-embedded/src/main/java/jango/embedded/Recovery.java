@@ -50,7 +50,10 @@ final class Recovery {
         }
         long started = System.nanoTime();
         long fromSeq = engine.lastSeq() + 1;
-        Replay replay = new Replay(engine, archive, index::append, true);
+        // Entries the index holds already are applied for their state only: their results, closed
+        // holds and history are on disk, and making them again would be a third of the replay's work.
+        archive.storeOnlyAfter(indexed);
+        Replay replay = new Replay(engine, archive, index::append, true, indexed);
         Engine replaying = engine;
         long[] nextProgressNanos = {started + PROGRESS_EVERY_NANOS};
         journal.replay(fromSeq, (firstSeq, count, payload, offset, length) -> {
@@ -61,6 +64,7 @@ final class Recovery {
                 log.info("event=replay_progress seq={} of={}", replaying.lastSeq(), journalEnd);
             }
         });
+        archive.storeOnlyAfter(0);
         engine.checkInvariants();
         log.info("event=recovered seq={} snapshot_seq={} replayed={} indexed_before={} accounts={} open_holds={} millis={}",
                 engine.lastSeq(), fromSeq - 1, engine.lastSeq() - fromSeq + 1, indexed,
@@ -101,13 +105,16 @@ final class Recovery {
         private final EmbeddedArchive archive;
         private final ChunkSink sink;
         private final boolean history;
+        private final long indexedBefore;
         private List<BalanceChange> changes = new ArrayList<>();
 
-        Replay(Engine engine, EmbeddedArchive archive, ChunkSink sink, boolean history) {
+        /** @param indexedBefore entries up to this seq are in the sink already: applied, not handed to it again */
+        Replay(Engine engine, EmbeddedArchive archive, ChunkSink sink, boolean history, long indexedBefore) {
             this.engine = engine;
             this.archive = archive;
             this.sink = sink;
             this.history = history;
+            this.indexedBefore = indexedBefore;
         }
 
         void record(long firstSeq, int count, byte[] payload, int offset, int length) throws IOException {
@@ -124,12 +131,15 @@ final class Recovery {
                 }
                 int start = batch.start(i);
                 engine.execute(seq, batch.atMicros(), batch.commands()[i], payload, start, batch.ends()[i] - start);
-                if (history) {
+                if (history && seq > indexedBefore) {
                     collect(engine.applied(), changes::add);
                 }
             }
-            sink.accept(archive.seal(changes, firstSeq + count - 1));
-            changes = new ArrayList<>();
+            long upToSeq = firstSeq + count - 1;
+            if (upToSeq > indexedBefore) {
+                sink.accept(archive.seal(changes, upToSeq));
+                changes = new ArrayList<>();
+            }
         }
     }
 

@@ -42,6 +42,21 @@ final class Snapshots {
         this.dir = Files.createDirectories(dir);
     }
 
+    /**
+     * Deletes what a crash left of snapshots being written ({@code snapshot-<seq>.tmp}, never renamed,
+     * so never read). Only the ledger that holds the journal's lock may call it: a temporary file
+     * may be a running ledger's snapshot in progress.
+     */
+    void removeUnfinished() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.filter(p -> p.getFileName().toString().startsWith("snapshot-")
+                    && p.getFileName().toString().endsWith(".tmp")).toList()) {
+                Files.deleteIfExists(file);
+                log.info("event=snapshot_unfinished_removed file={}", file.getFileName());
+            }
+        }
+    }
+
     /** Snapshot seqs present, newest first. */
     List<Long> seqs() throws IOException {
         List<Long> seqs = new ArrayList<>();

@@ -42,6 +42,8 @@ final class Snapshotter {
     private final LedgerIndex index;
     private final LongConsumer awaitIndexed;
     private final BlockingQueue<Work> queue = new ArrayBlockingQueue<>(4);
+    /** A snapshot is queued or being written (see {@link #busy}). */
+    private final java.util.concurrent.atomic.AtomicBoolean snapshotting = new java.util.concurrent.atomic.AtomicBoolean();
     private final Thread thread;
     private volatile boolean stopping;
 
@@ -57,13 +59,26 @@ final class Snapshotter {
         thread.start();
     }
 
-    /** A copy to write as a snapshot; dropped (false) when a snapshot is still being written. */
+    /**
+     * Whether a snapshot is queued or being written. The writer asks before it copies the engine: a
+     * copy holds the id filter and every table, so at most one may wait here, whatever the rate.
+     */
+    boolean busy() {
+        return snapshotting.get();
+    }
+
+    /** A copy to write as a snapshot; dropped (false) when a snapshot is still queued or being written. */
     boolean offer(Engine copy) {
-        boolean taken = queue.offer(new Snapshot(copy));
-        if (!taken) {
+        if (!snapshotting.compareAndSet(false, true)) {
             log.info("event=snapshot_skipped seq={} reason=busy", copy.lastSeq());
+            return false;
         }
-        return taken;
+        if (!queue.offer(new Snapshot(copy))) {
+            snapshotting.set(false);
+            log.info("event=snapshot_skipped seq={} reason=busy", copy.lastSeq());
+            return false;
+        }
+        return true;
     }
 
     /** The state hash and the full invariant check of a copy, off the writer. */
@@ -96,8 +111,12 @@ final class Snapshotter {
                 }
                 switch (work) {
                     case Snapshot snapshot -> {
-                        if (!stopping) {
-                            write(snapshot.copy());
+                        try {
+                            if (!stopping) {
+                                write(snapshot.copy());
+                            }
+                        } finally {
+                            snapshotting.set(false);
                         }
                     }
                     case Summary summary -> summary.result().complete(summarize(summary.copy()));

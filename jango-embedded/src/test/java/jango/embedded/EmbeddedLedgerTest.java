@@ -159,6 +159,51 @@ class EmbeddedLedgerTest {
         }
     }
 
+    /**
+     * A restart replays the journal from the last snapshot, but entries the index holds already are
+     * applied for their state only (their results, closed holds and history are on disk): they must
+     * still be answered exactly, and their history must not appear twice. A snapshot a crash left
+     * unfinished is deleted.
+     */
+    @Test
+    void entriesIndexedAfterTheLastSnapshotAreAnsweredOnceAfterARestart() throws Exception {
+        EmbeddedConfig noSnapshots = EmbeddedConfig.defaults(dir).withSnapshotEveryCommands(1_000_000);
+        Command deposit = new Command.Deposit("w-1", "u1", "KRW", Decimal.parse("5", false));
+        Command hold = new Command.PlaceHold("w-2", "u1", "KRW", Decimal.parse("2", false), "w-hold", Command.NO_EXPIRY);
+        Command release = new Command.Release("w-3", "w-hold", null);
+        Outcome first;
+        StateSummary before;
+        List<jango.engine.port.HistoryEntry> historyBefore;
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(noSnapshots, LedgerObserver.NONE)) {
+            ledger.submit(List.of(new Command.RegisterAsset("KRW", 0))).get();
+            first = ledger.submit(List.of(deposit, hold, release)).get().get(0);
+            before = load(ledger, 20, 6);
+            historyBefore = ledger.history("u1", null, 1000, null).entries();
+        }
+        for (Path closing : snapshots()) {
+            Files.delete(closing); // as if the process had died before its closing snapshot
+        }
+        Path unfinished = Files.writeString(dir.resolve("snapshots").resolve("snapshot-00000000000000000123.tmp"), "torn");
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(noSnapshots, LedgerObserver.NONE)) {
+            assertThat(unfinished).doesNotExist();
+            assertThat(ledger.stateSummary()).isEqualTo(before);
+            assertThat(ledger.history("u1", null, 1000, null).entries()).isEqualTo(historyBefore);
+            List<Outcome> again = ledger.submit(List.of(deposit,
+                    new Command.Deposit("w-1", "u1", "KRW", Decimal.parse("6", false)),
+                    new Command.PlaceHold("w-4", "u1", "KRW", Decimal.parse("1", false), "w-hold", Command.NO_EXPIRY))).get();
+            assertThat(again.get(0).kind()).isEqualTo(Outcome.Kind.REPLAYED);
+            assertThat(again.get(0).result()).isEqualTo(first.result());
+            assertThat(again.get(1).kind()).isEqualTo(Outcome.Kind.ID_CONFLICT);
+            assertThat(again.get(2).result().reason()).isEqualTo(jango.engine.Reason.HOLD_EXISTS);
+            assertThat(ledger.hold("w-hold").state()).isEqualTo(jango.engine.HoldState.RELEASED);
+        }
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(noSnapshots, LedgerObserver.NONE)) {
+            assertThat(ledger.history("u1", null, 1000, null).entries())
+                    .as("replays, conflicts and refusals change no balance; a second replay indexes nothing twice")
+                    .isEqualTo(historyBefore);
+        }
+    }
+
     @Test
     void aSecondOpenOfTheSameDataDirectoryIsRefused() throws Exception {
         try (EmbeddedLedger ledger = EmbeddedLedger.open(config(), LedgerObserver.NONE)) {

@@ -34,6 +34,22 @@ public final class JangoMetrics implements LedgerObserver {
         // Heap, GC and threads: a soak reads the heap after a full collection here.
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+        // The heap used right after the last collection, pool by pool. Heap used at a random moment is
+        // mostly garbage not yet collected; after a full collection this is the live set, the figure a
+        // soak watches for growth.
+        Gauge.builder("jango.jvm.heap.after.gc", JangoMetrics::heapAfterLastCollection).baseUnit("bytes")
+                .description("heap in use right after the last collection (the live set after a full one)").register(registry);
+    }
+
+    private static double heapAfterLastCollection() {
+        long used = 0;
+        for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+            java.lang.management.MemoryUsage afterGc = pool.getType() == java.lang.management.MemoryType.HEAP ? pool.getCollectionUsage() : null;
+            if (afterGc != null) {
+                used += afterGc.getUsed();
+            }
+        }
+        return used;
     }
 
     private DistributionSummary requestCommands(String protocol) {
