@@ -37,6 +37,16 @@ public final class PgShardStore implements ShardStore {
     private static final Logger log = LoggerFactory.getLogger(PgShardStore.class);
     public static final int MAX_SHARDS = 4096;
     public static final int MAX_OUTBOX_PAGE = 10_000;
+    /**
+     * Bytes of outbox values one page holds at most (always at least one row): a row of change
+     * events is tens of KB, so a page is bounded by size as well as by count.
+     */
+    static final long MAX_OUTBOX_PAGE_BYTES = 8L << 20;
+    private static final String OUTBOX_PAGE = """
+            SELECT id, shard, topic, partition, key, value FROM (
+                SELECT id, shard, topic, partition, key, value, sum(octet_length(value)) OVER (ORDER BY id) AS running
+                FROM outbox WHERE shard = ? ORDER BY id LIMIT ?) page
+            WHERE running - octet_length(value) < ? ORDER BY id""";
     private static final int MAX_HALT_REASON_CHARS = 1_000;
     private static final int MAX_OWNER_NAME_CHARS = 200;
     private static final long SLOW_COMMIT_MICROS = 1_000_000;
@@ -235,9 +245,10 @@ public final class PgShardStore implements ShardStore {
         return database.transaction("read of shard " + shard + "'s outbox", connection -> {
             List<OutboxMessage> messages = new ArrayList<>();
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT id, shard, topic, partition, key, value FROM outbox WHERE shard = ? ORDER BY id LIMIT ?")) {
+                    OUTBOX_PAGE)) {
                 select.setInt(1, shard);
                 select.setInt(2, limit);
+                select.setLong(3, MAX_OUTBOX_PAGE_BYTES);
                 try (ResultSet row = select.executeQuery()) {
                     while (row.next()) {
                         messages.add(new OutboxMessage(row.getLong("id"), row.getInt("shard"), row.getString("topic"),
