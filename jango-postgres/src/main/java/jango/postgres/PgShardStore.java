@@ -306,6 +306,31 @@ public final class PgShardStore implements ShardStore {
     }
 
     @Override
+    public Map<String, ShardResult> resultsWithShard(Collection<String> commandIds) {
+        if (commandIds.isEmpty()) {
+            return Map.of();
+        }
+        return database.transaction("read of " + commandIds.size() + " results with their shards", connection -> {
+            Map<String, ShardResult> found = new HashMap<>();
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT command_id, shard, fingerprint, result FROM results WHERE command_id = ANY (?)")) {
+                Array array = connection.createArrayOf("text", commandIds.toArray());
+                try {
+                    select.setArray(1, array);
+                    try (ResultSet row = select.executeQuery()) {
+                        while (row.next()) {
+                            found.put(row.getString("command_id"), new ShardResult(row.getInt("shard"), ShardLoader.storedResult(row)));
+                        }
+                    }
+                } finally {
+                    array.free();
+                }
+            }
+            return found;
+        });
+    }
+
+    @Override
     public Map<String, HoldView> holds(Collection<String> holdIds) {
         if (holdIds.isEmpty()) {
             return Map.of();
