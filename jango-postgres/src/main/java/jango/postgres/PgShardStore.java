@@ -199,6 +199,28 @@ public final class PgShardStore implements ShardStore {
     }
 
     @Override
+    public List<String> userOwners(String after, int limit) {
+        if (limit < 1 || limit > MAX_OUTBOX_PAGE) {
+            throw new IllegalArgumentException("limit: " + limit + " (expected: 1.." + MAX_OUTBOX_PAGE + ")");
+        }
+        return database.transaction("read of owners", connection -> {
+            List<String> owners = new ArrayList<>();
+            // One index range scan (balances_by_owner), skipping system owners, which sort among the users.
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT DISTINCT owner FROM balances WHERE owner > ? AND left(owner, 1) <> '@' ORDER BY owner LIMIT ?")) {
+                select.setString(1, after == null ? "" : after);
+                select.setInt(2, limit);
+                try (ResultSet row = select.executeQuery()) {
+                    while (row.next()) {
+                        owners.add(row.getString(1));
+                    }
+                }
+            }
+            return List.copyOf(owners);
+        });
+    }
+
+    @Override
     public List<ShardRow> shardRows() {
         return database.transaction("read of the shard rows", connection -> {
             List<ShardRow> rows = new ArrayList<>();

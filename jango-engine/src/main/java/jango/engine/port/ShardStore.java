@@ -122,6 +122,11 @@ public interface ShardStore extends AutoCloseable {
     /** Newest first; {@code cursor} null for the first page. @throws IllegalArgumentException for a bad cursor */
     HistoryPage history(String owner, String asset, int limit, String cursor);
 
+    /** User owners (not {@code @...}) with a balance on any shard, in byte order, after {@code after} (null: from the first). */
+    default List<String> userOwners(String after, int limit) {
+        throw new UnsupportedOperationException("this store does not list owners");
+    }
+
     /** Each shard's owner, epoch, position and halt reason. */
     List<ShardRow> shardRows();
 
