@@ -86,8 +86,34 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--tls-key", description = "the PEM (PKCS#8) private key of --tls-cert")
     Path tlsPrivateKey;
 
+    /**
+     * Loads and initialises, on a second core, the library classes the server needs after recovery
+     * (Armeria's client and gRPC builders, protobuf descriptors, GraphQL), so that their second or
+     * two of class initialisation overlaps the recovery instead of following it. Nothing here opens a
+     * resource: builders are made and dropped.
+     */
+    private static void warmUpInBackground() {
+        Thread warmup = new Thread(() -> {
+            long started = System.nanoTime();
+            try {
+                com.linecorp.armeria.client.ClientFactory.builder();
+                com.linecorp.armeria.client.WebClient.builder();
+                com.linecorp.armeria.server.grpc.GrpcService.builder();
+                jango.api.v1.JangoProto.getDescriptor();
+                Class.forName("graphql.GraphQL", true, ServeCommand.class.getClassLoader());
+                Class.forName("graphql.schema.idl.SchemaGenerator", true, ServeCommand.class.getClassLoader());
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                log.debug("event=warmup_incomplete error={}", e.toString()); // only a start-up speed-up is lost
+            }
+            log.debug("event=warmup_done millis={}", (System.nanoTime() - started) / 1_000_000);
+        }, "jango-warmup");
+        warmup.setDaemon(true);
+        warmup.start();
+    }
+
     @Override
     public Integer call() throws Exception {
+        warmUpInBackground();
         EdgeOptions edge;
         try {
             edge = edge();

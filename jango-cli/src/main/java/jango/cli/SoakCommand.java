@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
         description = {"A long run that shows memory is set by accounts and open holds, not by commands: starts jango serve",
                 "with a small fixed heap, drives an exchange's day through the HTTP API, samples the heap after a full GC and",
                 "the resident memory, writes the curve as SVG, reports disk per stored result, then times a restart after",
-                "kill -9. Exit code 0 = memory stayed within 10% after warm-up, 1 = it grew, 2 = bad options."})
+                "kill -9. Exit code 0 = memory stayed within 10%% after warm-up, 1 = it grew, 2 = bad options."})
 final class SoakCommand implements Callable<Integer> {
 
     @Option(names = "--commands", defaultValue = "100000000", description = "commands to apply (default: ${DEFAULT-VALUE})")
