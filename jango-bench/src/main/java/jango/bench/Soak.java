@@ -107,6 +107,7 @@ public final class Soak {
         }
         AtomicLong applied = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicLong retried = new AtomicLong();
         String runId = Long.toString(System.currentTimeMillis(), 36);
         List<CompletableFuture<Void>> clients = new ArrayList<>();
         for (int c = 0; c < options.concurrency(); c++) {
@@ -114,7 +115,7 @@ public final class Soak {
             clients.add(CompletableFuture.runAsync(() -> {
                 try {
                     while (applied.get() < options.commands() && failure.get() == null) {
-                        http.batch(client.next(options.batch()));
+                        batchRetrying(http, client.next(options.batch()), retried);
                         applied.addAndGet(options.batch());
                     }
                 } catch (Exception e) {
@@ -148,6 +149,7 @@ public final class Soak {
         if (failure.get() != null) {
             throw new IllegalStateException("a client failed: " + failure.get(), failure.get());
         }
+        out.printf(Locale.ROOT, "soak: %,d batches were sent again after a 503 (same ids)%n", retried.get());
     }
 
     private static boolean report(Options options, List<Sample> samples, Disk disk, long recoveryMillis, PrintStream out) {
@@ -196,6 +198,31 @@ public final class Soak {
 
     private static long max(List<Sample> samples, java.util.function.ToLongFunction<Sample> value) {
         return samples.stream().mapToLong(value).max().orElse(0);
+    }
+
+    /** Retrying this long covers a stall of the server (a GC, a slow disk, a busy machine) but not a halt. */
+    private static final long RETRY_FOR_NANOS = TimeUnit.MINUTES.toNanos(2);
+
+    /**
+     * Sends a batch; on 503 (the server timed out or is busy) sends the same batch again, with the same
+     * ids, as a client of a ledger must: the replay answers what was applied, and nothing twice.
+     */
+    private static void batchRetrying(HttpDriver http, List<Command> batch, AtomicLong retried) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + RETRY_FOR_NANOS;
+        long backoffMs = 100;
+        while (true) {
+            try {
+                http.batch(batch);
+                return;
+            } catch (IllegalStateException e) {
+                if (!String.valueOf(e.getMessage()).startsWith("HTTP 503") || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                retried.incrementAndGet();
+                Thread.sleep(backoffMs);
+                backoffMs = Math.min(2_000, backoffMs * 2);
+            }
+        }
     }
 
     // ---- the server under test --------------------------------------------------------------------
@@ -321,16 +348,20 @@ public final class Soak {
             if (!Files.isDirectory(dir)) {
                 return 0;
             }
-            try (Stream<Path> files = Files.walk(dir)) {
-                return files.filter(Files::isRegularFile).mapToLong(file -> {
-                    try {
-                        return Files.size(file);
-                    } catch (IOException e) {
-                        return 0; // deleted meanwhile (RocksDB compaction)
+            for (int attempt = 1; ; attempt++) {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    return files.filter(Files::isRegularFile).mapToLong(file -> {
+                        try {
+                            return Files.size(file);
+                        } catch (IOException e) {
+                            return 0; // deleted meanwhile (RocksDB compaction)
+                        }
+                    }).sum();
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    if (attempt == 5) {
+                        return 0; // a directory vanished under every walk: this sample shows none
                     }
-                }).sum();
-            } catch (IOException | java.io.UncheckedIOException e) {
-                return 0;
+                }
             }
         }
     }

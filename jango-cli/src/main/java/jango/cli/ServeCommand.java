@@ -14,6 +14,7 @@ import jango.server.JangoServer;
 import jango.server.keys.ApiKeys;
 import jango.streams.Streams;
 import jango.streams.StreamsConfig;
+import jango.streams.graphql.GraphqlContribution;
 import jango.streams.feed.TopicChangeFeed;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -171,7 +172,8 @@ final class ServeCommand implements Callable<Integer> {
             where += " banks=" + gateway.bankCodes();
         }
         BankGateway bankGateway = gateway;
-        Streams streams = openStreams(ledger, metrics);
+        List<GraphqlContribution> views = bankGateway == null ? List.of() : List.of(new WithdrawalGraphql(bankGateway));
+        Streams streams = openStreams(ledger, metrics, views);
         List<java.util.function.Consumer<com.linecorp.armeria.server.ServerBuilder>> extensions = new java.util.ArrayList<>();
         if (bankGateway != null) {
             extensions.add(BankRoutes.of(bankGateway));
@@ -241,20 +243,20 @@ final class ServeCommand implements Callable<Integer> {
      * change-events topic; this instance's webhook subscriptions and deliveries live under
      * {@code <data-dir>/streams-<instance-id>}.
      */
-    private Streams openStreams(Ledger ledger, JangoMetrics metrics) throws java.io.IOException {
+    private Streams openStreams(Ledger ledger, JangoMetrics metrics, List<GraphqlContribution> views) throws java.io.IOException {
         if (ledger instanceof DistributedLedger distributedLedger) {
             TopicChangeFeed feed = TopicChangeFeed.open(distributed.kafka(), distributed.distributedConfig().changesTopic(), true,
                     ledger::userOwners);
             try {
                 return Streams.openOver(feed, ledger, metrics.registry(),
-                        StreamsConfig.defaults(dataDir.toAbsolutePath().resolve("streams-" + distributedLedger.instanceId())), List.of());
+                        StreamsConfig.defaults(dataDir.toAbsolutePath().resolve("streams-" + distributedLedger.instanceId())), views);
             } catch (java.io.IOException | RuntimeException e) {
                 feed.close();
                 throw e;
             }
         }
         try {
-            return Streams.open(ledger, metrics.registry(), StreamsConfig.defaults(dataDir.toAbsolutePath().resolve("streams")));
+            return Streams.open(ledger, metrics.registry(), StreamsConfig.defaults(dataDir.toAbsolutePath().resolve("streams")), views);
         } catch (UnsupportedOperationException e) {
             log.warn("event=streams_off mode={} reason=\"{}\"", mode, e.getMessage());
             return null;

@@ -123,6 +123,21 @@ class PackagedLauncherIT {
                     return false;
                 }
             });
+            // The same withdrawal through GraphQL (one round trip with the account's list) as through REST.
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            var rest = json.readTree(send(http, "GET", url + "/v1/withdrawals/w1", "").body());
+            HttpResponse<String> graphql = send(http, "POST", url + "/v1/graphql", "{\"query\":\"{ withdrawal(id: \\\"w1\\\") "
+                    + "{ id status amount bankTxNo hold createdAt } account(id: \\\"u1\\\") { withdrawals(limit: 5) { withdrawals { id status } next } "
+                    + "balances { asset available } } }\"}");
+            assertThat(graphql.statusCode()).as(graphql.body()).isEqualTo(200);
+            var data = json.readTree(graphql.body()).path("data");
+            for (String field : List.of("id", "status", "amount", "bankTxNo", "hold", "createdAt")) {
+                assertThat(data.path("withdrawal").path(field)).as(graphql.body()).isEqualTo(rest.path(field));
+            }
+            assertThat(data.path("account").path("withdrawals").path("withdrawals").get(0).path("id").asText()).isEqualTo("w1");
+            assertThat(data.path("account").path("balances").get(0).path("available").asText()).isEqualTo("400");
+            assertThat(send(http, "POST", url + "/v1/graphql", "{\"query\":\"{ withdrawal(id: \\\"w 1\\\") { id } }\"}").body())
+                    .as("bad input names the field").contains("MALFORMED").contains("id");
             assertThat(send(http, "GET", url + "/metrics", "").body()).as("metrics per bank")
                     .contains("jango_bank_withdrawals_total{bank=\"004\",status=\"COMPLETED\"}")
                     .contains("jango_bank_gateway_latency_seconds").contains("jango_bank_breaker_state{bank=\"004\"}");

@@ -45,7 +45,7 @@ public final class BankRoutes {
     private static final Logger log = LoggerFactory.getLogger(BankRoutes.class);
     static final String REPLAYED_HEADER = "jango-replayed";
     private static final Set<String> WITHDRAWAL_FIELDS = Set.of("id", "account", "amount", "bank", "bankAccount", "recipientName");
-    private static final Pattern CURSOR = Pattern.compile("[0-9]{16}/[A-Za-z0-9._:-]{1,40}");
+    static final Pattern CURSOR = Pattern.compile("[0-9]{16}/[A-Za-z0-9._:-]{1,40}");
     private static final Pattern RECORD_CURSOR = Pattern.compile("[WD]/[0-9]{12}");
     private static final int MAX_LIMIT = 1_000;
 
@@ -344,11 +344,11 @@ public final class BankRoutes {
         throw new Body.Malformed("limit: \"" + Body.abbreviate(text) + "\" (expected: an integer 1.." + MAX_LIMIT + ")");
     }
 
-    private static String encodeCursor(String raw) {
+    static String encodeCursor(String raw) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String cursor(String text, Pattern shape) {
+    static String cursor(String text, Pattern shape) {
         if (text == null || text.isEmpty()) {
             return null;
         }

@@ -198,7 +198,15 @@ public final class LedgerIndex implements AutoCloseable {
                 .setTableFormatConfig(table)
                 .setCompressionType(CompressionType.LZ4_COMPRESSION)
                 .setWriteBufferSize(Math.max(1L << 20, settings.writeBufferBytes() / 3))
-                .setMaxWriteBufferNumber(3);
+                .setMaxWriteBufferNumber(3)
+                // RocksDB slows writes at 20 level-0 files and stops them at 36. On 2 busy cores the
+                // compaction thread fell that far behind during a 10-million-command soak and stopped
+                // the writer (through the index's backpressure) for more than 10 s: requests timed out.
+                // A deeper level 0 costs reads instead (a bloom filter per file for ids, one more
+                // iterator per file for history scans) while the backlog lasts: slower reads for a
+                // while, rather than a stopped writer. The backlog is worked off when the CPU frees.
+                .setLevel0SlowdownWritesTrigger(48)
+                .setLevel0StopWritesTrigger(96);
     }
 
     private static long readIndexedSeq(RocksDB db, Path dir) throws RocksDBException, IOException {
