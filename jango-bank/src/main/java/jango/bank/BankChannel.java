@@ -68,6 +68,7 @@ final class BankChannel implements AutoCloseable {
     private final BankMetrics metrics;
     private volatile BankConfig config;
     private volatile RateLimiter rateLimiter;
+    private volatile SendPacer pacer;
     private volatile Sending sending;
     private volatile boolean closed;
 
@@ -87,6 +88,7 @@ final class BankChannel implements AutoCloseable {
         this.bulkhead = Bulkhead.of("bank-" + code, BulkheadConfig.custom().maxConcurrentCalls(config.concurrency())
                 .maxWaitDuration(Duration.ZERO).build());
         this.rateLimiter = rateLimiter(config.tps());
+        this.pacer = config.tps() == 0 ? null : new SendPacer(config.tps());
         this.timer = new DueTimer("bank-timer-" + code, clock, config.queueCapacity() * 2 + 1_000);
         this.link = new BankLink(code, config.address(), new BankLink.Listener() {
             @Override
@@ -214,6 +216,7 @@ final class BankChannel implements AutoCloseable {
     void applyLimits(int tps, int concurrency, int queueCapacity) {
         config = config.withLimits(tps, concurrency, queueCapacity);
         rateLimiter = rateLimiter(tps);
+        pacer = tps == 0 ? null : new SendPacer(tps);
         bulkhead.changeConfig(BulkheadConfig.custom().maxConcurrentCalls(concurrency).maxWaitDuration(Duration.ZERO).build());
         signal();
     }
@@ -271,7 +274,18 @@ final class BankChannel implements AutoCloseable {
     CompletableFuture<Telegram> call(Telegram telegram) {
         inFlight.incrementAndGet();
         long start = System.nanoTime();
-        return link.request(telegram, config.answerTimeout().toMillis()).whenComplete((answer, error) -> {
+        CompletableFuture<Telegram> request;
+        try {
+            SendPacer paced = pacer;
+            if (paced != null) {
+                paced.awaitTurn();
+            }
+            request = link.request(telegram, config.answerTimeout().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // closing: nothing was written
+            request = CompletableFuture.failedFuture(new LinkException("bank " + code + ": closing before the write", false));
+        }
+        return request.whenComplete((answer, error) -> {
             long nanos = System.nanoTime() - start;
             inFlight.decrementAndGet();
             bulkhead.onComplete();
