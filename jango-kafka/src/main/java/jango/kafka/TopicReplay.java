@@ -1,7 +1,6 @@
 package jango.kafka;
 
 import jango.engine.Archive;
-import jango.engine.Command;
 import jango.engine.Engine;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -18,7 +17,7 @@ import java.util.function.Consumer;
 /**
  * Replays one shard's partition of the commands topic from offset 0 into a fresh engine, applying
  * each record exactly as the shard writer did: the time in the record (never earlier than the last),
- * transfers with their remote credits sent to {@code @clearing}. The log carries every timestamp,
+ * with the shard's map, so a transfer between shards runs its part of the protocol again. The log carries every timestamp,
  * tick and asset registration, so this gives the shard's state at any offset without the store:
  * {@code jango audit} for distributed mode compares it with what PostgreSQL holds.
  */
@@ -36,8 +35,7 @@ public final class TopicReplay {
      */
     public static Engine replay(String bootstrap, String topic, int shard, int shardCount, long endOffset, Archive archive,
                                 Consumer<String> progress) {
-        Engine engine = new Engine(0, archive);
-        Shards shards = new Shards(shardCount);
+        Engine engine = new Engine(0, archive, new Shards(shardCount).map(shard));
         TopicPartition partition = new TopicPartition(topic, shard);
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(properties(bootstrap))) {
             consumer.assign(List.of(partition));
@@ -52,7 +50,7 @@ public final class TopicReplay {
                     if (record.offset() != next) {
                         throw new IllegalStateException("shard " + shard + ": offset " + record.offset() + " after " + (next - 1));
                     }
-                    apply(engine, shards, shard, Wire.readCommand(record.value(), record.timestamp()));
+                    apply(engine, Wire.readCommand(record.value(), record.timestamp()));
                     next = record.offset() + 1;
                 }
                 if (System.nanoTime() > reportAt) {
@@ -64,12 +62,8 @@ public final class TopicReplay {
         return engine;
     }
 
-    private static void apply(Engine engine, Shards shards, int shard, Wire.CommandRecord record) {
-        Command command = record.command();
-        if (command instanceof Command.Transfer transfer) {
-            command = shards.withRemoteCreditsToClearing(transfer, shard);
-        }
-        engine.execute(engine.lastSeq() + 1, Math.max(record.atMicros(), engine.lastAtMicros()), command, record.value(),
+    private static void apply(Engine engine, Wire.CommandRecord record) {
+        engine.execute(engine.lastSeq() + 1, Math.max(record.atMicros(), engine.lastAtMicros()), record.command(), record.value(),
                 record.offset(), record.length());
     }
 
