@@ -94,9 +94,16 @@ public final class Soak {
     private static void load(Options options, Server server, List<Sample> samples, PrintStream out) throws Exception {
         HttpDriver http = new HttpDriver(server.url);
         ExchangeDay day = new ExchangeDay(options.accounts(), 3, 1.1, 1);
-        List<Command> setup = day.setup();
-        for (int i = 0; i < setup.size(); i += 1_000) {
-            http.batch(setup.subList(i, Math.min(setup.size(), i + 1_000)));
+        List<Command> deposits = new ArrayList<>();
+        for (Command command : day.setup()) {
+            if (command instanceof Command.RegisterAsset asset) {
+                HttpDriver.expectOk(http.send("PUT", "/v1/assets/" + asset.code(), "{\"scale\": " + asset.scale() + "}"));
+            } else {
+                deposits.add(command);
+            }
+        }
+        for (int i = 0; i < deposits.size(); i += 1_000) {
+            http.batch(deposits.subList(i, Math.min(deposits.size(), i + 1_000)));
         }
         AtomicLong applied = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();

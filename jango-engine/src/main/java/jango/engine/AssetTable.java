@@ -15,6 +15,7 @@ final class AssetTable {
     static final int NONE = -1;
     /** Asset ids fit 20 bits of an account key; far more assets than any exchange lists. */
     static final int MAX_ASSETS = 1 << 20;
+    private static final int LINEAR_SCAN = 8;
 
     private final Object2IntHashMap<String> ids;
     private final Map<String, Integer> scalesByCode;
@@ -42,6 +43,15 @@ final class AssetTable {
     }
 
     int id(String code) {
+        // An exchange lists a few dozen assets: comparing the few codes beats hashing into a map.
+        if (count <= LINEAR_SCAN) {
+            for (int i = 0; i < count; i++) {
+                if (codes[i].equals(code)) {
+                    return i;
+                }
+            }
+            return NONE;
+        }
         return ids.getValue(code);
     }
 

@@ -87,6 +87,18 @@ public final class ByteWriter {
     }
 
     /**
+     * A name checked against a {@link Names} shape (an owner, asset, command or hold id), which are
+     * ASCII by construction: written without looking at each character again.
+     */
+    public void writeName(String name) {
+        if (name == null) {
+            writeInt(-1);
+            return;
+        }
+        writeAscii(name, name.length());
+    }
+
+    /**
      * Every name and id the API allows is ASCII, where UTF-8 is one byte per char: those are copied
      * with no byte[] per string ({@code getBytes(int, int, byte[], int)} copies a compact string's
      * bytes in one go, exactly right for ASCII).

@@ -18,7 +18,7 @@ public final class ResultCodec {
 
     /** The result of the client command {@code applied} made now (kind NEW). */
     public static void write(Applied applied, ByteWriter out) {
-        out.writeString(applied.commandId());
+        out.writeName(applied.commandId());
         out.writeByte(applied.status().ordinal());
         out.writeByte(applied.reason() == null ? -1 : applied.reason().ordinal());
         out.writeString(applied.message());
@@ -28,8 +28,8 @@ public final class ResultCodec {
         int count = listed ? applied.balanceCount() : 0;
         out.writeShort(count);
         for (int i = 0; i < count; i++) {
-            out.writeString(applied.owner(i));
-            out.writeString(applied.asset(i));
+            out.writeName(applied.owner(i));
+            out.writeName(applied.asset(i));
             out.writeLong(applied.availableHi(i));
             out.writeLong(applied.availableLo(i));
             out.writeLong(applied.heldHi(i));

@@ -26,9 +26,14 @@ import java.util.List;
  */
 public final class SnapshotCodec {
     private static final int MAGIC = 0x4A4E4753; // "JNGS"
-    private static final int VERSION = 3;
+    /**
+     * 4: the records of transfers between shards (coordinator, participant, pending hold ends).
+     * 3: the id filter's hash reads ids eight bytes at a time (a filter is only valid with the hash
+     * that filled it); read still, as a snapshot with no transfer between shards in flight.
+     */
+    private static final int VERSION = 4;
     /** Snapshots before transfers between shards: no section of their records. */
-    private static final int VERSION_WITHOUT_CROSS_SHARD = 2;
+    private static final int VERSION_WITHOUT_CROSS_SHARD = 3;
     private static final int MAX_STRING_BYTES = 1 << 16;
     private static final int MAX_RECORD_BYTES = 1 << 20;
 
