@@ -38,12 +38,24 @@ public final class ChannelStore {
             + " WHERE b.entries < b.revision";
     private static final String INSERT_TRANSFER = "INSERT INTO transfers (seq, command_id, payer, payee, asset, amount, at_micros)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+    /**
+     * Flags each new transfer pair (command ids of the batch) against every other transfer with the same
+     * payer, payee, asset and amount within the window, earlier or later: with several shards, seqs of
+     * two shards do not compare, and a later transfer may reach the copy first. Which one is "earlier"
+     * is decided by (time, seq, command id), the log's order on one shard, so a pair is flagged once,
+     * whichever came in first.
+     */
     private static final String FLAG_DUPLICATES = "INSERT INTO duplicates (command_id, earlier_command_id, payer, payee, asset, amount,"
             + " seq, at_micros, apart_micros)"
-            + " SELECT n.command_id, o.command_id, n.payer, n.payee, n.asset, n.amount, n.seq, n.at_micros, n.at_micros - o.at_micros"
-            + " FROM transfers n JOIN transfers o ON o.payer = n.payer AND o.payee = n.payee AND o.asset = n.asset"
-            + " AND o.amount = n.amount AND o.at_micros >= n.at_micros - ? AND o.seq < n.seq"
-            + " WHERE n.seq BETWEEN ? AND ? ON CONFLICT DO NOTHING";
+            + " SELECT CASE WHEN f.o_first THEN x.command_id ELSE o.command_id END,"
+            + " CASE WHEN f.o_first THEN o.command_id ELSE x.command_id END, x.payer, x.payee, x.asset, x.amount,"
+            + " CASE WHEN f.o_first THEN x.seq ELSE o.seq END, CASE WHEN f.o_first THEN x.at_micros ELSE o.at_micros END,"
+            + " abs(x.at_micros - o.at_micros)"
+            + " FROM transfers x JOIN transfers o ON o.payer = x.payer AND o.payee = x.payee AND o.asset = x.asset"
+            + " AND o.amount = x.amount AND o.command_id <> x.command_id"
+            + " AND o.at_micros BETWEEN x.at_micros - ? AND x.at_micros + ?"
+            + " CROSS JOIN LATERAL (SELECT (o.at_micros, o.seq, o.command_id) < (x.at_micros, x.seq, x.command_id) AS o_first) f"
+            + " WHERE x.command_id = ANY (?) ON CONFLICT DO NOTHING";
     private static final String QUEUE_REPAIR = "INSERT INTO repairs (account, asset, reason, queued_at) VALUES (?, ?, ?, ?)"
             + " ON CONFLICT DO NOTHING";
     private static final String SAVE_POSITION = "INSERT INTO feed_position (id, position, updated_at) VALUES (1, ?, ?)"
@@ -184,8 +196,7 @@ public final class ChannelStore {
         if (pairs.isEmpty()) {
             return 0;
         }
-        long firstSeq = Long.MAX_VALUE;
-        long lastSeq = Long.MIN_VALUE;
+        java.util.Set<String> commandIds = new java.util.LinkedHashSet<>();
         try (PreparedStatement s = c.prepareStatement(INSERT_TRANSFER)) {
             for (TransferPairs.Pair pair : pairs) {
                 s.setLong(1, pair.seq());
@@ -196,15 +207,14 @@ public final class ChannelStore {
                 s.setBigDecimal(6, pair.amount());
                 s.setLong(7, pair.atMicros());
                 s.addBatch();
-                firstSeq = Math.min(firstSeq, pair.seq());
-                lastSeq = Math.max(lastSeq, pair.seq());
+                commandIds.add(pair.commandId());
             }
             s.executeBatch();
         }
         try (PreparedStatement s = c.prepareStatement(FLAG_DUPLICATES)) {
             s.setLong(1, duplicateWindowMicros);
-            s.setLong(2, firstSeq);
-            s.setLong(3, lastSeq);
+            s.setLong(2, duplicateWindowMicros);
+            s.setArray(3, c.createArrayOf("text", commandIds.toArray()));
             return s.executeUpdate();
         }
     }

@@ -23,8 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows the ledger's admin feed ({@code GET /v1/admin/feed?after=}, Server-Sent Events) for
- * embedded mode. The reader pauses (TCP backpressure on the ledger) while two events wait to be
+ * Follows the ledger's admin feed ({@code GET /v1/admin/feed?after=}, Server-Sent Events): embedded
+ * mode's source (distributed mode's instances serve the feed too, over the topic; {@link TopicChangeSource}
+ * reads the topic itself). The reader pauses (TCP backpressure on the ledger) while two events wait to be
  * stored, so memory holds a couple of chunks at most. Silence longer than {@code readTimeoutMs}
  * (heartbeats come every 15 s) counts as a dead connection; every failure reconnects from the last
  * stored position after a backoff that doubles up to {@code maxBackoffMs}.
@@ -173,7 +174,12 @@ public final class HttpFeedSource implements ChangeSource {
         }
         List<ChangeRecord> changes = new ArrayList<>();
         for (JsonNode change : node.get("changes")) {
-            changes.add(ChangeRecord.parse(change, null));
+            ChangeRecord record = ChangeRecord.parse(change, null);
+            // A feed of several shards names each change's shard: a system owner has an account (and
+            // revisions) on each, which the copy leaves out, as the topic source does.
+            if (!(change.has("shard") && jango.engine.Names.isSystem(record.account()))) {
+                changes.add(record);
+            }
         }
         List<FeedBatch.Hole> holes = new ArrayList<>();
         for (JsonNode hole : node.get("holes")) {

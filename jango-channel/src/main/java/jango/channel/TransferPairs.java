@@ -24,7 +24,8 @@ final class TransferPairs {
         Map<String, List<ChangeRecord>> byCommandAndAsset = new LinkedHashMap<>();
         for (ChangeRecord change : changes) {
             if ("transfer".equals(change.type()) && change.commandId() != null) {
-                byCommandAndAsset.computeIfAbsent(change.seq() + "/" + change.asset(), k -> new ArrayList<>()).add(change);
+                // By command, not seq: with several shards, two shards' entries may share a seq.
+                byCommandAndAsset.computeIfAbsent(change.commandId() + "/" + change.asset(), k -> new ArrayList<>()).add(change);
             }
         }
         List<Pair> pairs = new ArrayList<>();

@@ -180,6 +180,38 @@ class ChannelCopyTest {
         assertThat(flags.get(0).get("apartMs").asLong()).isEqualTo(30_000);
     }
 
+    /**
+     * With several shards, seqs of two shards may be equal and a later transfer may reach the copy
+     * first: the check pairs changes by command and compares by time, so the flag is the same
+     * whichever batch comes first.
+     */
+    @Test
+    void duplicatesAreFlaggedByTimeWhicheverShardsBatchArrivesFirst() throws Exception {
+        db = postgres.createDatabase("channel_" + databases.incrementAndGet());
+        long at = 1_800_000_000_000_000L;
+        try (ChannelDb channelDb = ChannelDb.open(db)) {
+            ChannelStore store = new ChannelStore(channelDb, 60_000_000L);
+            // Shard 1's entry 5 (30 s later) arrives before shard 0's entry 5; a third transfer shares seq 5 too.
+            store.apply(new FeedBatch(List.of(change("alice", 2, 5, at + 30_000_000, "pay-b", "-5000"),
+                    change("bob", 2, 5, at + 30_000_000, "pay-b", "5000")), List.of(), "1"));
+            store.apply(new FeedBatch(List.of(change("alice", 1, 5, at, "pay-a", "-5000"), change("bob", 1, 5, at, "pay-a", "5000"),
+                    change("carol", 1, 5, at, "pay-x", "-7"), change("dave", 1, 5, at, "pay-x", "7")), List.of(), "2"));
+            List<ChannelStore.Duplicate> flags = store.duplicates(null, null, 10);
+            assertThat(flags).hasSize(1);
+            assertThat(flags.get(0).commandId()).isEqualTo("pay-b");
+            assertThat(flags.get(0).earlierCommandId()).isEqualTo("pay-a");
+            assertThat(flags.get(0).payer()).isEqualTo("alice");
+            assertThat(flags.get(0).payee()).isEqualTo("bob");
+            assertThat(flags.get(0).apartMicros()).isEqualTo(30_000_000L);
+        }
+    }
+
+    private static ChangeRecord change(String account, long revision, long seq, long atMicros, String commandId, String delta) {
+        java.math.BigDecimal amount = new java.math.BigDecimal(delta);
+        return new ChangeRecord(account, "KRW", revision, seq, atMicros, commandId, "transfer", amount.abs(), java.math.BigDecimal.ZERO,
+                amount, java.math.BigDecimal.ZERO);
+    }
+
     @Test
     void aMissingRevisionIsDetectedAndRepairedFromTheLedger() throws Exception {
         // The feed loses victim's second change, as a lost message would.

@@ -6,6 +6,7 @@ import jango.channel.ChannelDb;
 import jango.channel.ChannelStore;
 import jango.channel.LedgerClient;
 import jango.channel.Resync;
+import jango.channel.TopicChangeSource;
 import jango.postgres.PgConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,6 +66,14 @@ final class ChannelCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8090", description = "port of the channel's API, 0 for any (default: ${DEFAULT-VALUE})")
     int port;
 
+    @Option(names = "--kafka", paramLabel = "HOST:PORT",
+            description = "distributed mode: follow the change-events topic on this broker instead of the ledger's HTTP feed (env JANGO_KAFKA)")
+    String kafka;
+
+    @Option(names = "--changes-topic", defaultValue = "jango.changes",
+            description = "with --kafka: the change-events topic (default: ${DEFAULT-VALUE})")
+    String changesTopic;
+
     @Option(names = "--duplicate-window-seconds", defaultValue = "600",
             description = "transfers with the same payer, payee, asset and amount this close are flagged (default: ${DEFAULT-VALUE})")
     long duplicateWindowSeconds;
@@ -75,7 +84,9 @@ final class ChannelCommand implements Callable<Integer> {
         try {
             ChannelConfig config = ChannelConfig.defaults(where.ledger, where.pg()).withListen(host, port)
                     .withDuplicateWindowMs(duplicateWindowSeconds * 1_000);
-            channel = Channel.start(config, null);
+            String broker = kafka != null && !kafka.isBlank() ? kafka : System.getenv("JANGO_KAFKA");
+            channel = Channel.start(config, broker == null || broker.isBlank() ? null
+                    : new TopicChangeSource(broker, changesTopic, config.feedMaxBackoffMs()));
         } catch (RuntimeException | java.sql.SQLException e) {
             System.err.println("jango channel: cannot start: " + e.getMessage());
             return 1;

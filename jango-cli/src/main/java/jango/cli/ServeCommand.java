@@ -14,6 +14,7 @@ import jango.server.JangoServer;
 import jango.server.keys.ApiKeys;
 import jango.streams.Streams;
 import jango.streams.StreamsConfig;
+import jango.streams.feed.TopicChangeFeed;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -209,11 +210,23 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /**
-     * The channel side (live streams, long-polls, webhooks, the admin feed, GraphQL) where the ledger
-     * publishes its changes in process; distributed mode serves without it until the change-events
-     * topic feeds it.
+     * The channel side (live streams, long-polls, webhooks, the admin feed, GraphQL). Embedded mode:
+     * fed in process, its feed log under {@code <data-dir>/streams}. Distributed mode: fed from the
+     * change-events topic; this instance's webhook subscriptions and deliveries live under
+     * {@code <data-dir>/streams-<instance-id>}.
      */
     private Streams openStreams(Ledger ledger, JangoMetrics metrics) throws java.io.IOException {
+        if (ledger instanceof DistributedLedger distributedLedger) {
+            TopicChangeFeed feed = TopicChangeFeed.open(distributed.kafka(), distributed.distributedConfig().changesTopic(), true,
+                    ledger::userOwners);
+            try {
+                return Streams.openOver(feed, ledger, metrics.registry(),
+                        StreamsConfig.defaults(dataDir.toAbsolutePath().resolve("streams-" + distributedLedger.instanceId())), List.of());
+            } catch (java.io.IOException | RuntimeException e) {
+                feed.close();
+                throw e;
+            }
+        }
         try {
             return Streams.open(ledger, metrics.registry(), StreamsConfig.defaults(dataDir.toAbsolutePath().resolve("streams")));
         } catch (UnsupportedOperationException e) {

@@ -7,13 +7,18 @@ import jango.kafka.TestKafka;
 import jango.postgres.PgConfig;
 import jango.postgres.PgShardStore;
 import jango.postgres.TestPostgres;
+import jango.server.JangoMetrics;
 import jango.server.TestServer;
+import jango.streams.Streams;
+import jango.streams.StreamsConfig;
+import jango.streams.feed.TopicChangeFeed;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
@@ -48,6 +53,44 @@ final class DistributedInfra {
      * and group named after {@code name}, made fresh on the first call and reopened on later ones.
      */
     static synchronized TestServer server(String name, int shards, LongSupplier clockMicros) throws IOException {
+        ShardStore store = initStore(name, shards);
+        DistributedConfig config = config(name);
+        TestServer server = TestServer.open(observer -> DistributedLedger.open(config, store, clockMicros, observer));
+        DistributedLedger ledger = (DistributedLedger) server.ledger;
+        TestServer.await("all " + shards + " shards loaded", 60_000, () -> ledger.ownedShards().size() == shards);
+        return server;
+    }
+
+    /**
+     * As {@link #server(String, int)}, with the channel side on the same port as {@code jango serve
+     * --mode distributed} has it: live streams, long-polls, webhooks and the admin feed over the
+     * change-events topic, the webhooks' data under {@code streamsDir}.
+     */
+    static synchronized TestServer streamsServer(String name, int shards, Path streamsDir) throws IOException {
+        ShardStore store = initStore(name, shards);
+        DistributedConfig config = config(name);
+        JangoMetrics metrics = new JangoMetrics();
+        DistributedLedger ledger = DistributedLedger.open(config, store, metrics);
+        Streams streams;
+        try {
+            TopicChangeFeed feed = TopicChangeFeed.open(kafka.bootstrap(), config.changesTopic(), true, ledger::userOwners);
+            streams = Streams.openOver(feed, ledger, metrics.registry(), StreamsConfig.defaults(streamsDir), List.of());
+        } catch (IOException | RuntimeException e) {
+            ledger.close();
+            throw e;
+        }
+        TestServer server = new TestServer(ledger, metrics, List.of(streams.routes())).closing(streams);
+        TestServer.await("all " + shards + " shards loaded", 60_000, () -> ledger.ownedShards().size() == shards);
+        return server;
+    }
+
+    /** Another database on the same PostgreSQL (the channel copy's own). */
+    static synchronized PgConfig newDatabase(String name) throws IOException {
+        start();
+        return postgres.createDatabase(name.toLowerCase().replaceAll("[^a-z0-9_]", "_"));
+    }
+
+    private static ShardStore initStore(String name, int shards) throws IOException {
         start();
         PgConfig database = databases.get(name);
         if (database == null) {
@@ -56,13 +99,13 @@ final class DistributedInfra {
         }
         ShardStore store = PgShardStore.open(database);
         store.init(shards);
-        DistributedConfig config = DistributedConfig.defaults(kafka.bootstrap())
+        return store;
+    }
+
+    private static DistributedConfig config(String name) {
+        return DistributedConfig.defaults(kafka.bootstrap())
                 .withTopics(name + ".commands", name + ".events", name)
                 .withSessionTimeout(Duration.ofSeconds(6));
-        TestServer server = TestServer.open(observer -> DistributedLedger.open(config, store, clockMicros, observer));
-        DistributedLedger ledger = (DistributedLedger) server.ledger;
-        TestServer.await("all " + shards + " shards loaded", 60_000, () -> ledger.ownedShards().size() == shards);
-        return server;
     }
 
     /** The database of {@link #server(String, int)}'s {@code name} (tests that reach behind the store). */

@@ -18,6 +18,20 @@ public record DistributedConfig(String bootstrap, String commandsTopic, String e
                 5_000, 5, Duration.ofMillis(100));
     }
 
+    /**
+     * The change-events topic: every applied balance change, partition = shard, key = owner. Named
+     * after the commands topic ({@code jango.commands} -> {@code jango.changes}).
+     */
+    public String changesTopic() {
+        return changesTopic(commandsTopic);
+    }
+
+    public static String changesTopic(String commandsTopic) {
+        String suffix = ".commands";
+        return (commandsTopic.endsWith(suffix) ? commandsTopic.substring(0, commandsTopic.length() - suffix.length())
+                : commandsTopic) + ".changes";
+    }
+
     public DistributedConfig withInstanceId(String id) {
         return new DistributedConfig(bootstrap, commandsTopic, eventsTopic, group, id, sessionTimeout, answerTimeout,
                 maxBatch, retries, firstBackoff);

@@ -71,6 +71,7 @@ public final class DistributedLedger implements Ledger {
     private final Map<Long, CompletableFuture<Outcome>> pending = new ConcurrentHashMap<>();
     private final AtomicLong correlations = new AtomicLong();
     private final LiveAssets assets;
+    private final ChangeTail changeTail;
     private volatile boolean closing;
 
     private DistributedLedger(DistributedConfig config, ShardStore store, int shardCount, LongSupplier clockMicros,
@@ -96,6 +97,7 @@ public final class DistributedLedger implements Ledger {
         this.writerThread = new Thread(writer, "jango-shard-writer");
         this.relayThread = new Thread(relay, "jango-outbox-relay");
         this.replyThread = new Thread(this::readReplies, "jango-replies");
+        this.changeTail = new ChangeTail(config);
     }
 
     /**
@@ -354,6 +356,25 @@ public final class DistributedLedger implements Ledger {
         });
     }
 
+    // ---- change events (ChangeTail) -------------------------------------------------------------
+
+    /** Every balance change applied from now on, read from the change-events topic (see {@link ChangeTail}). */
+    @Override
+    public AutoCloseable subscribe(jango.engine.port.ChangeSubscriber subscriber) {
+        return changeTail.subscribe(subscriber);
+    }
+
+    /** A system owner has an account, and revisions, on every shard; its balance is their sum. */
+    @Override
+    public boolean followsRevisions(String owner) {
+        return shards.count() == 1 || !jango.engine.Names.isSystem(owner);
+    }
+
+    @Override
+    public List<String> userOwners(String after, int limit) {
+        return readStore(() -> store.userOwners(after, limit));
+    }
+
     private static <T> T readStore(java.util.function.Supplier<T> read) {
         try {
             return read.get();
@@ -368,6 +389,7 @@ public final class DistributedLedger implements Ledger {
             return;
         }
         closing = true;
+        changeTail.close();
         writer.stop();
         relay.stop();
         replies.wakeup();

@@ -1,6 +1,7 @@
 package jango.kafka;
 
 import jango.engine.port.ShardStore;
+import jango.writer.ChangeRows;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -17,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Publishes the outbox of the shards this instance owns: results and events to the events topic,
- * cross-shard credits to the commands topic. Rows are deleted only after the broker acknowledged
+ * cross-shard credits to the commands topic, balance changes to the change-events topic. Rows are deleted only after the broker acknowledged
  * them, so a crash between the two publishes them again: at least once, and every consumer
  * dedupes (an API instance by correlation, a shard by command id). Woken after each commit; also
  * sweeps every half second, which is what publishes rows a crashed owner left behind.
@@ -86,22 +87,23 @@ final class OutboxRelay implements Runnable {
         if (rows.isEmpty()) {
             return 0;
         }
-        List<Future<RecordMetadata>> sent = new ArrayList<>(rows.size());
+        // Each row's records; a row is acknowledged once all of them are.
+        List<List<Future<RecordMetadata>>> sent = new ArrayList<>(rows.size());
         for (ShardStore.OutboxMessage row : rows) {
-            String topic = row.topic().equals("commands") ? config.commandsTopic() : config.eventsTopic();
-            Integer partition = row.partition() < 0 ? null : row.partition();
-            sent.add(producer.send(new ProducerRecord<>(topic, partition, row.key(), row.value())));
+            sent.add(send(row));
         }
         producer.flush();
         List<Long> acknowledged = new ArrayList<>(rows.size());
         RuntimeException failure = null;
-        for (int i = 0; i < rows.size(); i++) {
+        for (int i = 0; i < rows.size() && failure == null; i++) {
             try {
-                sent.get(i).get();
+                for (Future<RecordMetadata> record : sent.get(i)) {
+                    record.get();
+                }
                 acknowledged.add(rows.get(i).id());
             } catch (Exception e) {
                 failure = new IllegalStateException("the broker did not acknowledge outbox row " + rows.get(i).id() + ": " + e, e);
-                break; // keep order: later rows are published again with this one
+                // keep order: later rows are published again with this one
             }
         }
         if (!acknowledged.isEmpty()) {
@@ -111,5 +113,21 @@ final class OutboxRelay implements Runnable {
             throw failure;
         }
         return rows.size();
+    }
+
+    /**
+     * One row's records: an answer or a command is one record; a row of change events is one record
+     * per change, keyed by its owner, in the shard's own partition of the changes topic.
+     */
+    private List<Future<RecordMetadata>> send(ShardStore.OutboxMessage row) {
+        if (row.topic().equals(ChangeRows.TOPIC)) {
+            List<Future<RecordMetadata>> records = new ArrayList<>();
+            ChangeRows.unpack(row.value(), (owner, event) ->
+                    records.add(producer.send(new ProducerRecord<>(config.changesTopic(), row.partition(), owner, event))));
+            return records;
+        }
+        String topic = row.topic().equals("commands") ? config.commandsTopic() : config.eventsTopic();
+        Integer partition = row.partition() < 0 ? null : row.partition();
+        return List.of(producer.send(new ProducerRecord<>(topic, partition, row.key(), row.value())));
     }
 }

@@ -137,8 +137,8 @@ final class PartitionLog implements CommandLog {
         batch.add(read.command(), read.atMicros(), read.value(), read.offset(), read.length());
     }
 
-    /** The ids the entry may look up, fetched for the batch in one query each. */
-    private static void namedIds(Command command, Set<String> commandIds, Set<String> holdIds) {
+    /** The command ids and hold ids an entry names: what the store is asked about before its batch (the audit asks the same). */
+    static void namedIds(Command command, Set<String> commandIds, Set<String> holdIds) {
         if (command.id() != null) {
             commandIds.add(command.id());
         }

@@ -10,6 +10,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.function.Consumer;
@@ -35,14 +36,27 @@ public final class TopicReplay {
      */
     public static Engine replay(String bootstrap, String topic, int shard, int shardCount, long endOffset, Archive archive,
                                 Consumer<String> progress) {
-        Engine engine = new Engine(0, archive, new Shards(shardCount).map(shard));
+        return replay(bootstrap, topic, shard, shardCount, endOffset, new Engine(0, archive, new Shards(shardCount).map(shard)),
+                records -> { }, progress);
+    }
+
+    /**
+     * As above, into {@code engine} (fresh, over the archive the caller chose), telling
+     * {@code beforeBatch} the records of each poll before any of them is applied (an archive over a
+     * store fetches the ids they name in one query, as the shard writer does). The engine must be
+     * made with the shard's map ({@link Shards#map}), so transfers between shards run as the writer ran them.
+     */
+    public static Engine replay(String bootstrap, String topic, int shard, int shardCount, long endOffset, Engine engine,
+                                Consumer<List<Wire.CommandRecord>> beforeBatch, Consumer<String> progress) {
         TopicPartition partition = new TopicPartition(topic, shard);
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(properties(bootstrap))) {
             consumer.assign(List.of(partition));
             consumer.seek(partition, 0);
             long next = 0;
             long reportAt = System.nanoTime() + PROGRESS_EVERY_NANOS;
+            List<Wire.CommandRecord> batch = new ArrayList<>();
             while (next < endOffset) {
+                batch.clear();
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL).records(partition)) {
                     if (record.offset() >= endOffset) {
                         break;
@@ -50,8 +64,14 @@ public final class TopicReplay {
                     if (record.offset() != next) {
                         throw new IllegalStateException("shard " + shard + ": offset " + record.offset() + " after " + (next - 1));
                     }
-                    apply(engine, Wire.readCommand(record.value(), record.timestamp()));
+                    batch.add(Wire.readCommand(record.value(), record.timestamp()));
                     next = record.offset() + 1;
+                }
+                if (!batch.isEmpty()) {
+                    beforeBatch.accept(batch);
+                    for (Wire.CommandRecord record : batch) {
+                        apply(engine, record);
+                    }
                 }
                 if (System.nanoTime() > reportAt) {
                     reportAt = System.nanoTime() + PROGRESS_EVERY_NANOS;

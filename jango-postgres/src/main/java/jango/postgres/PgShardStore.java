@@ -37,6 +37,16 @@ public final class PgShardStore implements ShardStore {
     private static final Logger log = LoggerFactory.getLogger(PgShardStore.class);
     public static final int MAX_SHARDS = 4096;
     public static final int MAX_OUTBOX_PAGE = 10_000;
+    /**
+     * Bytes of outbox values one page holds at most (always at least one row): a row of change
+     * events is tens of KB, so a page is bounded by size as well as by count.
+     */
+    static final long MAX_OUTBOX_PAGE_BYTES = 8L << 20;
+    private static final String OUTBOX_PAGE = """
+            SELECT id, shard, topic, partition, key, value FROM (
+                SELECT id, shard, topic, partition, key, value, sum(octet_length(value)) OVER (ORDER BY id) AS running
+                FROM outbox WHERE shard = ? ORDER BY id LIMIT ?) page
+            WHERE running - octet_length(value) < ? ORDER BY id""";
     private static final int MAX_HALT_REASON_CHARS = 1_000;
     private static final int MAX_OWNER_NAME_CHARS = 200;
     private static final long SLOW_COMMIT_MICROS = 1_000_000;
@@ -189,6 +199,28 @@ public final class PgShardStore implements ShardStore {
     }
 
     @Override
+    public List<String> userOwners(String after, int limit) {
+        if (limit < 1 || limit > MAX_OUTBOX_PAGE) {
+            throw new IllegalArgumentException("limit: " + limit + " (expected: 1.." + MAX_OUTBOX_PAGE + ")");
+        }
+        return database.transaction("read of owners", connection -> {
+            List<String> owners = new ArrayList<>();
+            // One index range scan (balances_by_owner), skipping system owners, which sort among the users.
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT DISTINCT owner FROM balances WHERE owner > ? AND left(owner, 1) <> '@' ORDER BY owner LIMIT ?")) {
+                select.setString(1, after == null ? "" : after);
+                select.setInt(2, limit);
+                try (ResultSet row = select.executeQuery()) {
+                    while (row.next()) {
+                        owners.add(row.getString(1));
+                    }
+                }
+            }
+            return List.copyOf(owners);
+        });
+    }
+
+    @Override
     public List<ShardRow> shardRows() {
         return database.transaction("read of the shard rows", connection -> {
             List<ShardRow> rows = new ArrayList<>();
@@ -235,9 +267,10 @@ public final class PgShardStore implements ShardStore {
         return database.transaction("read of shard " + shard + "'s outbox", connection -> {
             List<OutboxMessage> messages = new ArrayList<>();
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT id, shard, topic, partition, key, value FROM outbox WHERE shard = ? ORDER BY id LIMIT ?")) {
+                    OUTBOX_PAGE)) {
                 select.setInt(1, shard);
                 select.setInt(2, limit);
+                select.setLong(3, MAX_OUTBOX_PAGE_BYTES);
                 try (ResultSet row = select.executeQuery()) {
                     while (row.next()) {
                         messages.add(new OutboxMessage(row.getLong("id"), row.getInt("shard"), row.getString("topic"),
@@ -284,6 +317,31 @@ public final class PgShardStore implements ShardStore {
                     try (ResultSet row = select.executeQuery()) {
                         while (row.next()) {
                             found.put(row.getString("command_id"), ShardLoader.storedResult(row));
+                        }
+                    }
+                } finally {
+                    array.free();
+                }
+            }
+            return found;
+        });
+    }
+
+    @Override
+    public Map<String, ShardResult> resultsWithShard(Collection<String> commandIds) {
+        if (commandIds.isEmpty()) {
+            return Map.of();
+        }
+        return database.transaction("read of " + commandIds.size() + " results with their shards", connection -> {
+            Map<String, ShardResult> found = new HashMap<>();
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT command_id, shard, fingerprint, result FROM results WHERE command_id = ANY (?)")) {
+                Array array = connection.createArrayOf("text", commandIds.toArray());
+                try {
+                    select.setArray(1, array);
+                    try (ResultSet row = select.executeQuery()) {
+                        while (row.next()) {
+                            found.put(row.getString("command_id"), new ShardResult(row.getInt("shard"), ShardLoader.storedResult(row)));
                         }
                     }
                 } finally {

@@ -550,6 +550,33 @@ class PgShardStoreTest {
         assertThatThrownBy(() -> store.outbox(0, 0)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /** A page is bounded by bytes too: rows of change events are large, and the relay holds a page in memory. */
+    @Test
+    void anOutboxPageStopsAtItsByteBoundButAlwaysHoldsOneRow(TestInfo test) {
+        PgShardStore store = newStore(test);
+        store.init(1);
+        ShardDriver zero = start(store, 0, "a", 14);
+        ShardCommit commit = zero.batch(1);
+        byte[] big = new byte[(int) (PgShardStore.MAX_OUTBOX_PAGE_BYTES / 3) + 1];
+        List<ShardStore.OutboxMessage> rows = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            rows.add(new ShardStore.OutboxMessage(0, 0, "changes", 0, null, big));
+        }
+        store.commit(with(commit, commit.balances(), commit.holds(), rows));
+        List<ShardStore.OutboxMessage> page = store.outbox(0, 10_000);
+        assertThat(page).as("rows whose bytes before them are under the bound").hasSize(3);
+        store.deleteOutbox(page.stream().map(ShardStore.OutboxMessage::id).toList());
+        List<ShardStore.OutboxMessage> rest = store.outbox(0, 10_000);
+        assertThat(rest).hasSize(2);
+        store.deleteOutbox(rest.stream().map(ShardStore.OutboxMessage::id).toList());
+
+        ShardCommit huge = zero.batch(1);
+        ShardStore.OutboxMessage small = new ShardStore.OutboxMessage(0, 0, "events", -1, "k", new byte[10]);
+        store.commit(with(huge, huge.balances(), huge.holds(), List.of(
+                new ShardStore.OutboxMessage(0, 0, "changes", 0, null, new byte[(int) PgShardStore.MAX_OUTBOX_PAGE_BYTES + 1]), small)));
+        assertThat(store.outbox(0, 10_000)).as("a row larger than the bound comes alone").hasSize(1);
+    }
+
     // ---- audit -------------------------------------------------------------------------------
 
     @Test

@@ -64,8 +64,16 @@ public final class Json {
     }
 
     public void change(JsonGenerator json, BalanceChange change) throws IOException {
+        change(json, change, -1);
+    }
+
+    /** With {@code "shard"} when {@code shard >= 0} (a feed of several shards, where a seq is one shard's). */
+    public void change(JsonGenerator json, BalanceChange change, int shard) throws IOException {
         json.writeStartObject();
         changeFields(json, change);
+        if (shard >= 0) {
+            json.writeNumberField("shard", shard);
+        }
         json.writeEndObject();
     }
 

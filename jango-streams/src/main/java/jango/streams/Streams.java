@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jango.engine.BalanceChange;
 import jango.engine.port.Ledger;
 import jango.engine.port.ShardStatus;
+import jango.streams.feed.ChangeFeed;
 import jango.streams.feed.ChangeHub;
 import jango.streams.feed.ChangeLog;
 import jango.streams.feed.FeedRoutes;
@@ -40,7 +41,7 @@ public final class Streams implements AutoCloseable {
     static final long FEED_MAX_WAIT_MS = 10_000;
 
     private final StreamsDb db;
-    private final ChangeLog changeLog;
+    private final ChangeFeed changeFeed;
     private final FeedWriter feedWriter;
     private final ChangeHub hub;
     private final LiveStreams live;
@@ -50,10 +51,10 @@ public final class Streams implements AutoCloseable {
     private final GraphqlEndpoint graphql;
     private final AutoCloseable subscription;
 
-    private Streams(StreamsDb db, ChangeLog changeLog, FeedWriter feedWriter, ChangeHub hub, LiveStreams live, FeedRoutes feedRoutes,
-                    StreamMetrics metrics, Webhooks webhooks, GraphqlEndpoint graphql, AutoCloseable subscription) {
+    private Streams(StreamsDb db, ChangeFeed changeFeed, FeedWriter feedWriter, ChangeHub hub, LiveStreams live,
+                    FeedRoutes feedRoutes, StreamMetrics metrics, Webhooks webhooks, GraphqlEndpoint graphql, AutoCloseable subscription) {
         this.db = db;
-        this.changeLog = changeLog;
+        this.changeFeed = changeFeed;
         this.feedWriter = feedWriter;
         this.hub = hub;
         this.live = live;
@@ -108,6 +109,40 @@ public final class Streams implements AutoCloseable {
         }
     }
 
+    /**
+     * The channel side over a durable feed the ledger does not write in process: distributed mode's
+     * change-events topic ({@link jango.streams.feed.TopicChangeFeed}). The hub (live streams,
+     * long-polls) follows {@code Ledger.subscribe}, which reads the same topic; webhooks and the admin
+     * feed read {@code feed}, woken by each published batch. {@code config.dataDir()} holds only this
+     * instance's webhook subscriptions and deliveries. The feed is closed with the streams.
+     */
+    public static Streams openOver(ChangeFeed feed, Ledger ledger, MeterRegistry registry, StreamsConfig config,
+                                   List<GraphqlContribution> views) throws IOException {
+        StreamsDb db = StreamsDb.open(config.dataDir());
+        AutoCloseable subscription = null;
+        try {
+            ChangeHub hub = new ChangeHub();
+            StreamMetrics metrics = new StreamMetrics(registry);
+            LiveStreams live = new LiveStreams(ledger, hub, config, metrics);
+            Json json = new Json(ledger.assets());
+            FeedRoutes feedRoutes = new FeedRoutes(feed, config, json);
+            subscription = ledger.subscribe(changes -> {
+                hub.changes(changes);
+                feed.published();
+            });
+            GraphqlEndpoint graphql = new GraphqlEndpoint(ledger, json, views);
+            Webhooks webhooks = Webhooks.open(feed, db, config, json, registry);
+            log.info("event=streams_open data_dir={} feed={}", config.dataDir(), feed.getClass().getSimpleName());
+            return new Streams(db, feed, null, hub, live, feedRoutes, metrics, webhooks, graphql, subscription);
+        } catch (RuntimeException e) {
+            if (subscription != null) {
+                closeQuietly(subscription);
+            }
+            db.close();
+            throw e;
+        }
+    }
+
     /** Adds the channel side's routes to the ledger's server (see {@code JangoServer}'s extensions). */
     public Consumer<ServerBuilder> routes() {
         return server -> {
@@ -118,8 +153,9 @@ public final class Streams implements AutoCloseable {
         };
     }
 
-    public ChangeLog feed() {
-        return changeLog;
+    /** The durable feed webhooks and the admin feed read: the {@link ChangeLog}, or the topic's. */
+    public ChangeFeed feed() {
+        return changeFeed;
     }
 
     public ChangeHub hub() {
@@ -137,10 +173,14 @@ public final class Streams implements AutoCloseable {
     @Override
     public void close() {
         closeQuietly(subscription);
-        feedWriter.close();
+        if (feedWriter != null) {
+            feedWriter.close();
+        }
         live.close();
         webhooks.close();
-        changeLog.close();
+        if (changeFeed instanceof AutoCloseable closeable) {
+            closeQuietly(closeable);
+        }
         db.close();
     }
 

@@ -26,6 +26,7 @@ public final class ShardStoreState implements StateStore {
     private final int shard;
     private final String owner;
     private final StoreArchive archive;
+    private final ChangeRows changeRows = new ChangeRows();
     private long epoch = -1;
     private Engine engine;
 
@@ -104,6 +105,8 @@ public final class ShardStoreState implements StateStore {
     @Override
     public void commit(LogBatch batch) throws IOException {
         try {
+            // The change events of the batch, for projections: in its transaction, after its other messages.
+            outbox.addAll(changeRows.rows(shard, history, engine.assetScales()));
             store.commit(new ShardStore.ShardCommit(shard, epoch, batch.endPosition(), engine.lastSeq(), engine.lastAtMicros(),
                     List.copyOf(balances.values()), List.copyOf(holds.values()), List.copyOf(archive.newResults()),
                     List.copyOf(history), List.copyOf(outbox), Map.copyOf(assets), List.copyOf(crossShard.values())));

@@ -84,6 +84,26 @@ public interface Ledger extends AutoCloseable {
         throw new UnsupportedOperationException("this mode does not publish balance changes in process");
     }
 
+    /**
+     * Whether the changes {@link #subscribe} delivers for {@code owner} carry the revisions that
+     * {@link #balances} reports, so a follower can take "the next revision" of each asset. False for
+     * a system owner with several shards: it has an account, with its own revisions, on every shard,
+     * and its balance is their sum.
+     */
+    default boolean followsRevisions(String owner) {
+        return true;
+    }
+
+    /**
+     * Operations (the channel copy's resync): user owners that have a balance, in byte order, after
+     * {@code after} (null: from the first), at most {@code limit}.
+     *
+     * @throws UnsupportedOperationException where the mode lists them otherwise (embedded: the feed's registry)
+     */
+    default List<String> userOwners(String after, int limit) {
+        throw new UnsupportedOperationException("this mode does not list owners");
+    }
+
     @Override
     void close();
 }

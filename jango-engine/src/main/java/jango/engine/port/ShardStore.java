@@ -107,6 +107,17 @@ public interface ShardStore extends AutoCloseable {
     /** The stored results of these command ids, on whichever shard (ids are global); pending ones too ({@link StoredResult#pending()}). */
     Map<String, StoredResult> results(Collection<String> commandIds);
 
+    /**
+     * Audits: the stored results of these command ids with the shard that stored each (the results
+     * table holds at most one per id, on the shard whose commit stored it first).
+     */
+    default Map<String, ShardResult> resultsWithShard(Collection<String> commandIds) {
+        throw new UnsupportedOperationException("this store does not tell which shard stored a result");
+    }
+
+    record ShardResult(int shard, StoredResult stored) {
+    }
+
     /** The holds with these ids, open or closed, on whichever shard (hold ids are global). */
     Map<String, HoldView> holds(Collection<String> holdIds);
 
@@ -131,6 +142,11 @@ public interface ShardStore extends AutoCloseable {
 
     /** Newest first; {@code cursor} null for the first page. @throws IllegalArgumentException for a bad cursor */
     HistoryPage history(String owner, String asset, int limit, String cursor);
+
+    /** User owners (not {@code @...}) with a balance on any shard, in byte order, after {@code after} (null: from the first). */
+    default List<String> userOwners(String after, int limit) {
+        throw new UnsupportedOperationException("this store does not list owners");
+    }
 
     /** Each shard's owner, epoch, position and halt reason. */
     List<ShardRow> shardRows();

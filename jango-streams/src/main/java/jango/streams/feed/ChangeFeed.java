@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * Every applied balance change, durable and readable again from a position: what the webhooks and
  * the channel copy follow. Embedded mode's is the {@link ChangeLog} (RocksDB, fed in process by
- * {@code Ledger.subscribe}); distributed mode's will read the change-events topic, where a position
- * is that topic's offsets. Positions are opaque strings to everyone but the feed that made them.
+ * {@code Ledger.subscribe}); distributed mode's is the {@link TopicChangeFeed}, over the change-events
+ * topic, where a position is that topic's offsets. Positions are opaque strings to everyone but the feed that made them.
  */
 public interface ChangeFeed {
 
@@ -35,6 +35,13 @@ public interface ChangeFeed {
 
     /** Calls {@code listener} after each append; it must be cheap and must not block. */
     AutoCloseable onAppend(Runnable listener);
+
+    /**
+     * The ledger published changes (in process): a feed that does not see its own appends (one that
+     * reads a topic) wakes its {@link #onAppend} listeners now. Must not block.
+     */
+    default void published() {
+    }
 
     /** Accounts this feed has carried a change of, in order, after {@code after} (null: from the first). */
     List<String> accounts(String after, int limit);

@@ -210,8 +210,8 @@ public final class FeedRoutes {
         return Json.text(out -> {
             out.writeStartObject();
             out.writeArrayFieldStart("changes");
-            for (BalanceChange change : chunk.changes()) {
-                json.change(out, change);
+            for (int i = 0; i < chunk.changes().size(); i++) {
+                json.change(out, chunk.changes().get(i), chunk.origins().isEmpty() ? -1 : chunk.origins().get(i).shard());
             }
             out.writeEndArray();
             out.writeArrayFieldStart("holes");

@@ -30,6 +30,17 @@ record CatchUp(List<BalanceView> balances, List<BalanceChange> missed) {
         }
     }
 
+    /**
+     * The ledger's changes of this owner do not follow its balance's revisions (a system owner with
+     * several shards: an account per shard, and a balance that is their sum), so no stream can
+     * promise "every revision once".
+     */
+    static final class NotFollowed extends RuntimeException {
+        NotFollowed(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /** The client's position is ahead of the ledger: it came from somewhere else. */
     static final class Ahead extends RuntimeException {
         Ahead(String message) {
@@ -42,6 +53,10 @@ record CatchUp(List<BalanceView> balances, List<BalanceChange> missed) {
      * null for all) starting at {@code from} (null: no position) must send first.
      */
     static CatchUp read(Ledger ledger, String account, String asset, Position from, int maxEntries) {
+        if (!ledger.followsRevisions(account)) {
+            throw new NotFollowed(account + " has an account on every shard, each with its own revisions, and its balance is"
+                    + " their sum: it cannot be streamed; read GET /v1/accounts/" + account + "/balances");
+        }
         List<BalanceView> balances = ledger.balances(account, asset);
         if (from == null) {
             return new CatchUp(balances, List.of());

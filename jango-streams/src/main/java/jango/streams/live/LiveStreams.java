@@ -127,6 +127,9 @@ public final class LiveStreams implements AutoCloseable {
         if (error instanceof CatchUp.Ahead) {
             return HttpResponse.of(HttpStatus.CONFLICT, MediaType.JSON_UTF_8, Json.error("RESUME_AHEAD", error.getMessage()));
         }
+        if (error instanceof CatchUp.NotFollowed) {
+            return HttpResponse.of(HttpStatus.CONFLICT, MediaType.JSON_UTF_8, Json.error("NOT_STREAMED", error.getMessage()));
+        }
         if (error instanceof LedgerUnavailableException unavailable) {
             return HttpResponse.of(ResponseHeaders.builder(HttpStatus.SERVICE_UNAVAILABLE).contentType(MediaType.JSON_UTF_8)
                     .add(HttpHeaderNames.RETRY_AFTER, Integer.toString(unavailable.retryAfterSeconds())).build(),
@@ -142,6 +145,9 @@ public final class LiveStreams implements AutoCloseable {
         }
         if (error instanceof CatchUp.Ahead) {
             return "RESUME_AHEAD";
+        }
+        if (error instanceof CatchUp.NotFollowed) {
+            return "NOT_STREAMED";
         }
         return error instanceof LedgerUnavailableException unavailable ? unavailable.code().name() : "INTERNAL";
     }

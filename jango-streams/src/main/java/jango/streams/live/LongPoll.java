@@ -63,8 +63,10 @@ final class LongPoll implements DecoratingHttpServiceFunction {
         String asset = ctx.queryParam("asset");
         asset = asset == null || asset.isEmpty() ? null : asset;
         if (req.method() != HttpMethod.GET || ifNoneMatch == null || asked == 0 || !Names.OWNER.matches(account)
-                || (asset != null && !Names.ASSET.matches(asset))) {
-            return delegate.serve(ctx, req); // the route answers (and refuses bad names) as always
+                || (asset != null && !Names.ASSET.matches(asset)) || !ledger.followsRevisions(account)) {
+            // The route answers (and refuses bad names) as always; so for an owner whose changes do not
+            // carry its balance's revisions (a system owner over several shards), which the cache cannot follow.
+            return delegate.serve(ctx, req);
         }
         if (metrics.waiting().incrementAndGet() > config.maxWaiters()) {
             metrics.waiting().decrementAndGet();

@@ -21,7 +21,8 @@ import java.util.function.Predicate;
  *
  * <pre>
  * 'w' id                                  a subscription
- * 'd' idLength:u8 id seq:u64 index:u32    a PENDING or DEAD delivery (in log order per subscription)
+ * 'd' idLength:u8 id seq:u64 index:u32 [shard:u32]    a PENDING or DEAD delivery (in log order per subscription;
+ *                                         the shard with several, where a seq is one shard's)
  * 'm' "webhookCursor"                     the feed position ingested up to
  * </pre>
  */
@@ -104,9 +105,14 @@ final class WebhookStore {
         });
     }
 
-    static byte[] deliveryKey(String subscriptionId, long seq, int index) {
+    /** {@code shard} -1 for a feed of one shard (the key of a delivery made before there were several). */
+    static byte[] deliveryKey(String subscriptionId, int shard, long seq, int index) {
         byte[] prefix = deliveryPrefix(subscriptionId);
-        return ByteBuffer.allocate(prefix.length + 12).put(prefix).putLong(seq).putInt(index).array();
+        ByteBuffer key = ByteBuffer.allocate(prefix.length + 12 + (shard < 0 ? 0 : 4)).put(prefix).putLong(seq).putInt(index);
+        if (shard >= 0) {
+            key.putInt(shard);
+        }
+        return key.array();
     }
 
     private static byte[] deliveryPrefix(String subscriptionId) {

@@ -226,22 +226,28 @@ public final class Webhooks implements AutoCloseable {
         long seq = -1;
         int index = 0;
         long now = clockMillis.getAsLong();
-        for (BalanceChange change : chunk.changes()) {
+        List<BalanceChange> changes = chunk.changes();
+        for (int i = 0; i < changes.size(); i++) {
+            BalanceChange change = changes.get(i);
             index = change.seq() == seq ? index + 1 : 0;
             seq = change.seq();
+            // With several shards, a seq names an entry of one shard, and the feed tells each change's place in it.
+            FeedChunk.Origin origin = chunk.origins().isEmpty() ? null : chunk.origins().get(i);
+            int shard = origin == null ? -1 : origin.shard();
+            int place = origin == null ? index : origin.index();
             byte[] body = null;
             for (Endpoint endpoint : targets) {
                 Subscription subscription = endpoint.subscription();
                 if (!subscription.wants(change)) {
                     continue;
                 }
-                String eventId = "evt_" + change.seq() + "_" + index;
+                String eventId = eventId(shard, change.seq(), place);
                 if (body == null) {
-                    body = body(eventId, change);
+                    body = body(eventId, change, shard);
                 }
                 int queued = added.merge(endpoint, 1, Integer::sum);
                 boolean room = endpoint.pending() + queued <= settings.maxPending();
-                deliveries.add(new Delivery(WebhookStore.deliveryKey(subscription.id(), change.seq(), index), subscription.id(),
+                deliveries.add(new Delivery(WebhookStore.deliveryKey(subscription.id(), shard, change.seq(), place), subscription.id(),
                         eventId, room ? Delivery.State.PENDING : Delivery.State.DEAD, 0, now,
                         room ? null : "QUEUE_FULL: " + settings.maxPending() + " deliveries were pending", body));
             }
@@ -256,14 +262,22 @@ public final class Webhooks implements AutoCloseable {
         }
     }
 
-    private byte[] body(String eventId, BalanceChange change) {
+    /**
+     * {@code evt_<seq>_<index>} with one shard; {@code evt_<shard>_<seq>_<index>} with several, where
+     * each shard counts its own seqs. Either names one change, however often it is delivered.
+     */
+    static String eventId(int shard, long seq, int index) {
+        return shard < 0 ? "evt_" + seq + "_" + index : "evt_" + shard + "_" + seq + "_" + index;
+    }
+
+    private byte[] body(String eventId, BalanceChange change, int shard) {
         return Json.bytes(out -> {
             out.writeStartObject();
             out.writeStringField("id", eventId);
             out.writeStringField("type", "balance.changed");
             out.writeStringField("createdAt", Json.time(change.atMicros()));
             out.writeFieldName("data");
-            json.change(out, change);
+            json.change(out, change, shard);
             out.writeEndObject();
         });
     }

@@ -1,0 +1,176 @@
+package jango.kafka;
+
+import jango.engine.Applied;
+import jango.engine.Archive;
+import jango.engine.HoldView;
+import jango.engine.Result;
+import jango.engine.ResultCodec;
+import jango.engine.StoredResult;
+import jango.engine.port.ShardStore;
+
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The {@link Archive} of one shard's replay in {@code jango audit}: it answers each lookup as the
+ * live shard was answered. Ids are global and the store keeps one result per id, on the shard
+ * whose commit stored it first (docs/distributed.md, "Ids are global"), so:
+ * <ul>
+ * <li>an id stored by <em>another</em> shard was already there when this shard met it (had it not
+ * been, this shard would have stored it too, and one of the two commits would have failed on the
+ * key): it is answered from the store;</li>
+ * <li>an id of <em>this</em> shard is answered from the replay itself: not before the replay made
+ * it, and from then on with what the replay made. Each result the replay makes is compared with the
+ * row the store holds for it (a difference is a problem of the audit), so the store's row stands in
+ * for the replay's own once they are equal, and memory holds one batch, not every result.</li>
+ * </ul>
+ * Holds the same way: another shard's hold as the store has it; one of this shard's only once the
+ * replay closed it (the ids of the holds it closed are kept: memory grows with them). Placing a hold
+ * follows the first-commit-wins rule too, so a placement replays exactly. A command that only
+ * <em>names</em> another shard's hold (a release routed before the hold existed, a settlement from
+ * it) is refused either way, with the same reason, but its message says what the live shard saw at
+ * that moment ("does not exist" or "is open on another shard"), which no log records: such a result
+ * is compared without its message, and counted.
+ */
+final class AuditArchive implements Archive {
+    /** Problems listed per shard; past this, they are only counted. */
+    static final int MAX_PROBLEMS = 20;
+
+    private final int shard;
+    private final Shards shards;
+    private final ShardStore store;
+    private Map<String, ShardStore.ShardResult> fetchedResults = Map.of();
+    private Map<String, HoldView> fetchedHolds = Map.of();
+    private final Map<String, StoredResult> batchResults = new HashMap<>();
+    private final Map<String, HoldView> batchHolds = new HashMap<>();
+    /** Results the replay made that differ from the store's: answered from here, not from the store. */
+    private final Map<String, StoredResult> divergent = new HashMap<>();
+    private final Set<String> closedHere = new HashSet<>();
+    private final List<String> problems;
+    private long resultsChecked;
+    private long messagesOfTheMoment;
+    private long problemCount;
+    /** The entry being applied looked up a hold of another shard. */
+    private boolean foreignHoldSeen;
+
+    AuditArchive(int shard, Shards shards, ShardStore store, List<String> problems) {
+        this.shard = shard;
+        this.shards = shards;
+        this.store = store;
+        this.problems = problems;
+    }
+
+    /** A new batch of records: fetches what the store holds for the ids they name. */
+    void prefetch(Collection<String> commandIds, Collection<String> holdIds) {
+        foreignHoldSeen = false;
+        batchResults.clear();
+        batchHolds.clear();
+        fetchedResults = store.resultsWithShard(commandIds);
+        fetchedHolds = store.holds(holdIds);
+    }
+
+    long resultsChecked() {
+        return resultsChecked;
+    }
+
+    /** Results whose message told what another shard's hold was at the moment, compared without it. */
+    long messagesOfTheMoment() {
+        return messagesOfTheMoment;
+    }
+
+    long problemCount() {
+        return problemCount;
+    }
+
+    @Override
+    public StoredResult result(String commandId, long beforeSeq) {
+        StoredResult made = batchResults.get(commandId);
+        if (made != null) {
+            return made;
+        }
+        made = divergent.get(commandId);
+        if (made != null) {
+            return made;
+        }
+        ShardStore.ShardResult row = fetchedResults.get(commandId);
+        if (row == null) {
+            return null;
+        }
+        if (row.shard() != shard) {
+            return row.stored();
+        }
+        return row.stored().result().seq() < beforeSeq ? row.stored() : null;
+    }
+
+    @Override
+    public HoldView hold(String holdId, long beforeSeq) {
+        HoldView closed = batchHolds.get(holdId);
+        if (closed != null) {
+            return closed;
+        }
+        HoldView stored = fetchedHolds.get(holdId);
+        if (stored == null) {
+            return null;
+        }
+        if (shards.of(stored.account()) != shard) {
+            foreignHoldSeen = true;
+            return stored;
+        }
+        return closedHere.contains(holdId) ? stored : null;
+    }
+
+    @Override
+    public void resultStored(Applied applied, byte[] fingerprint, int offset, int length) {
+        StoredResult made = new StoredResult(Arrays.copyOfRange(fingerprint, offset, offset + length), applied.result());
+        batchResults.put(applied.commandId(), made);
+        resultsChecked++;
+        String difference = difference(made, fetchedResults.get(applied.commandId()), foreignHoldSeen);
+        foreignHoldSeen = false;
+        if (difference != null) {
+            divergent.put(applied.commandId(), made);
+            problem("shard " + shard + ": the result of " + applied.commandId() + " at seq " + applied.seq() + " " + difference);
+        }
+    }
+
+    private String difference(StoredResult made, ShardStore.ShardResult row, boolean namesForeignHold) {
+        if (row == null) {
+            return "is not in the store";
+        }
+        if (row.shard() != shard) {
+            return "is stored by shard " + row.shard();
+        }
+        if (!Arrays.equals(made.fingerprint(), row.stored().fingerprint())) {
+            return "was stored for another command body";
+        }
+        Result replayed = made.result();
+        Result stored = row.stored().result();
+        if (namesForeignHold && replayed.status() == stored.status() && replayed.reason() == stored.reason()
+                && !java.util.Objects.equals(replayed.message(), stored.message())) {
+            messagesOfTheMoment++;
+            replayed = new Result(replayed.id(), replayed.status(), replayed.reason(), stored.message(), replayed.seq(),
+                    replayed.atMicros(), replayed.balances());
+        }
+        if (!Arrays.equals(ResultCodec.encode(replayed), ResultCodec.encode(stored))) {
+            return "differs from the stored one: replay " + made.result() + ", store " + row.stored().result();
+        }
+        return null;
+    }
+
+    @Override
+    public void holdClosed(Applied applied, int index) {
+        batchHolds.put(applied.holdId(index), applied.hold(index));
+        closedHere.add(applied.holdId(index));
+    }
+
+    void problem(String problem) {
+        problemCount++;
+        if (problems.size() < MAX_PROBLEMS) {
+            problems.add(problem);
+        }
+    }
+}
