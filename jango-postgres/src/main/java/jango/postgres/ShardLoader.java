@@ -6,7 +6,6 @@ import jango.engine.Engine;
 import jango.engine.EngineRestore;
 import jango.engine.HoldState;
 import jango.engine.HoldView;
-import jango.engine.InvariantViolation;
 import jango.engine.Result;
 import jango.engine.ResultCodec;
 import jango.engine.ShardMap;
@@ -62,11 +61,6 @@ final class ShardLoader {
         int balances = loadBalances(connection, shard, restore);
         int holds = loadOpenHolds(connection, shard, restore);
         int records = loadCrossShard(connection, shard, restore);
-        try {
-            engine.checkInvariants();
-        } catch (InvariantViolation e) {
-            throw new IllegalStateException("shard " + shard + " as stored breaks an invariant: " + e.getMessage(), e);
-        }
         return new Loaded(new LoadedShard(shard, epoch, nextOffset, engine), balances, holds, records);
     }
 
