@@ -955,7 +955,8 @@ final class ProtocolRules {
      * closed holds to the archive), and says which of its balance changes are history. Reservations
      * and their return are not: an account's history entry comes at its commit, with the transfer's
      * net change (the reservation taken out of the delta), as embedded mode would write it. A release
-     * or expiry that waited for the locks is history under its own command ({@code ended}).
+     * or expiry that waited for the locks is history under its own command ({@code ended}). The
+     * changes that are not history still carry t's id and type, for the change events.
      */
     private void finish(Participant p, Step step, Ended ended) {
         invariants.checkCommand(seq);
@@ -978,7 +979,8 @@ final class ProtocolRules {
             } else if (ended != null && slot == ended.account()) {
                 applied.history(i, applied.hasDelta(i), ended.commandId(), ended.type());
             } else {
-                applied.history(i, false, null, null);
+                // Not history, but a change of the balance (a new revision) that projections must see: under t's id.
+                applied.history(i, false, p.id, "transfer");
             }
         }
     }

@@ -36,6 +36,11 @@ import java.util.Set;
  * it) is refused either way, with the same reason, but its message says what the live shard saw at
  * that moment ("does not exist" or "is open on another shard"), which no log records: such a result
  * is compared without its message, and counted.
+ *
+ * <p>A transfer between shards that this shard coordinates holds its id with a pending row from
+ * its first entry until its final result (docs/distributed.md, "Multi-shard transfers"); the live
+ * shard saw that row, so the replay is answered with the pending result it made itself until it
+ * makes the final one. Memory holds the transfers in flight at the replay's position.
  */
 final class AuditArchive implements Archive {
     /** Problems listed per shard; past this, they are only counted. */
@@ -51,6 +56,8 @@ final class AuditArchive implements Archive {
     /** Results the replay made that differ from the store's: answered from here, not from the store. */
     private final Map<String, StoredResult> divergent = new HashMap<>();
     private final Set<String> closedHere = new HashSet<>();
+    /** This shard's transfers between shards in flight at the replay's position: their pending results. */
+    private final Map<String, StoredResult> pendingHere = new HashMap<>();
     private final List<String> problems;
     private long resultsChecked;
     private long messagesOfTheMoment;
@@ -97,12 +104,19 @@ final class AuditArchive implements Archive {
         if (made != null) {
             return made;
         }
+        made = pendingHere.get(commandId);
+        if (made != null) {
+            return made;
+        }
         ShardStore.ShardResult row = fetchedResults.get(commandId);
         if (row == null) {
             return null;
         }
         if (row.shard() != shard) {
             return row.stored();
+        }
+        if (row.stored().pending()) {
+            return null; // not begun yet at this position (else pendingHere would have it)
         }
         return row.stored().result().seq() < beforeSeq ? row.stored() : null;
     }
@@ -137,12 +151,49 @@ final class AuditArchive implements Archive {
         }
     }
 
+    /** A transfer between shards began (or began again) here: its pending row, as the live shard wrote it. */
+    @Override
+    public void resultPending(String commandId, long seq, byte[] fingerprint, int attempt) {
+        StoredResult pending = StoredResult.pending(fingerprint, attempt);
+        pendingHere.put(commandId, pending);
+        batchResults.put(commandId, pending);
+        ShardStore.ShardResult row = row(commandId);
+        if (row == null) {
+            problem("shard " + shard + ": transfer " + commandId + " began at seq " + seq + " but the store has no row of it");
+        } else if (row.shard() != shard) {
+            problem("shard " + shard + ": transfer " + commandId + " began at seq " + seq + " but shard " + row.shard() + " stored it");
+        }
+    }
+
+    /** The final result of a transfer between shards, or a protocol record's own: checked like any other. */
+    @Override
+    public void resultStored(long seq, byte[] fingerprint, Result result) {
+        StoredResult made = new StoredResult(fingerprint, result);
+        pendingHere.remove(result.id());
+        batchResults.put(result.id(), made);
+        resultsChecked++;
+        String difference = difference(made, row(result.id()), false);
+        if (difference != null) {
+            divergent.put(result.id(), made);
+            problem("shard " + shard + ": the result of " + result.id() + " at seq " + seq + " " + difference);
+        }
+    }
+
+    /** The store's row of an id, fetched alone when the batch's records did not name it (a deadline on a tick). */
+    private ShardStore.ShardResult row(String commandId) {
+        ShardStore.ShardResult row = fetchedResults.get(commandId);
+        return row != null ? row : store.resultsWithShard(List.of(commandId)).get(commandId);
+    }
+
     private String difference(StoredResult made, ShardStore.ShardResult row, boolean namesForeignHold) {
         if (row == null) {
             return "is not in the store";
         }
         if (row.shard() != shard) {
             return "is stored by shard " + row.shard();
+        }
+        if (row.stored().pending()) {
+            return "is still pending in the store";
         }
         if (!Arrays.equals(made.fingerprint(), row.stored().fingerprint())) {
             return "was stored for another command body";

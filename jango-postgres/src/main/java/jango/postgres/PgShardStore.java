@@ -335,7 +335,7 @@ public final class PgShardStore implements ShardStore {
         return database.transaction("read of " + commandIds.size() + " results with their shards", connection -> {
             Map<String, ShardResult> found = new HashMap<>();
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT command_id, shard, fingerprint, result FROM results WHERE command_id = ANY (?)")) {
+                    "SELECT command_id, shard, fingerprint, result, pending_attempt FROM results WHERE command_id = ANY (?)")) {
                 Array array = connection.createArrayOf("text", commandIds.toArray());
                 try {
                     select.setArray(1, array);
