@@ -33,11 +33,6 @@ public final class ShardStoreState implements StateStore {
     private final Map<String, BalanceView> balances = new LinkedHashMap<>();
     private final Map<String, HoldView> holds = new LinkedHashMap<>();
     private final List<BalanceChange> history = new ArrayList<>();
-    /**
-     * Every balance change of the batch, history or not (a reservation of a transfer between shards
-     * is a new revision but no history entry): the change events, so projections see every revision.
-     */
-    private final List<BalanceChange> changes = new ArrayList<>();
     private final List<ShardStore.OutboxMessage> outbox = new ArrayList<>();
     private final Map<String, Integer> assets = new LinkedHashMap<>();
     /** Records of transfers between shards, the last state of each in the batch. */
@@ -86,7 +81,6 @@ public final class ShardStoreState implements StateStore {
                 if (applied.historic(i)) {
                     history.add(change);
                 }
-                changes.add(change);
                 balances.put(change.account() + '\u0000' + change.asset(),
                         new BalanceView(change.account(), change.asset(), change.available(), change.held(), change.revision()));
             }
@@ -112,7 +106,7 @@ public final class ShardStoreState implements StateStore {
     public void commit(LogBatch batch) throws IOException {
         try {
             // The change events of the batch, for projections: in its transaction, after its other messages.
-            outbox.addAll(changeRows.rows(shard, changes, engine.assetScales()));
+            outbox.addAll(changeRows.rows(shard, history, engine.assetScales()));
             store.commit(new ShardStore.ShardCommit(shard, epoch, batch.endPosition(), engine.lastSeq(), engine.lastAtMicros(),
                     List.copyOf(balances.values()), List.copyOf(holds.values()), List.copyOf(archive.newResults()),
                     List.copyOf(history), List.copyOf(outbox), Map.copyOf(assets), List.copyOf(crossShard.values())));
@@ -131,7 +125,6 @@ public final class ShardStoreState implements StateStore {
         balances.clear();
         holds.clear();
         history.clear();
-        changes.clear();
         outbox.clear();
         assets.clear();
         crossShard.clear();
