@@ -85,6 +85,21 @@ class MultiShardApiTest extends ApiContract {
         assertThat(bidView.get("locked").asText()).isEqualTo("0");
         assertThat(jango.get("/v1/holds/" + ask).json().get("locked").asText()).isEqualTo("0");
 
+        // seq (README, "Transfers between shards"): the result's is the entry that decided it on the
+        // coordinator, the first debited user's shard, and that user's history entries of it carry it;
+        // the seller's entries carry its own shard's seq, and every entry the client's command id.
+        JsonNode buyerEntry = jango.get("/v1/accounts/" + buyer + "/history?asset=USDT&limit=1").json().get("entries").get(0);
+        assertThat(buyerEntry.get("commandId").asText()).isEqualTo(tradeId);
+        assertThat(buyerEntry.get("seq")).isEqualTo(settled.get("seq"));
+        assertThat(buyerEntry.get("revision")).isEqualTo(settled.get("balances").get(0).get("revision"));
+        JsonNode sellerEntries = jango.get("/v1/accounts/" + seller + "/history?asset=BTC&limit=10").json().get("entries");
+        assertThat(sellerEntries.get(0).get("commandId").asText()).isEqualTo(tradeId);
+        assertThat(sellerEntries.get(0).get("heldDelta").asText()).isEqualTo("-0.01");
+        // Per account, seq orders the changes: newest first, strictly.
+        for (int i = 1; i < sellerEntries.size(); i++) {
+            assertThat(sellerEntries.get(i).get("seq").asLong()).isLessThan(sellerEntries.get(i - 1).get("seq").asLong());
+        }
+
         // The same id and body is the stored result, from either instance; another body is a conflict.
         for (int i = 0; i < 2; i++) {
             Reply again = jango.command(trade);

@@ -148,6 +148,22 @@ public final class Applied {
         historyTypes[i] = historyType;
     }
 
+    /** Adds to balance {@code i}'s deltas (a reservation's part of the change is not the transfer's). */
+    void addToDelta(int i, Int128 available, Int128 held) {
+        int base = BALANCE_LONGS * i;
+        Int128 a = Int128.of(balances[base + 5], balances[base + 6]).add(available);
+        Int128 h = Int128.of(balances[base + 7], balances[base + 8]).add(held);
+        balances[base + 5] = a.hi();
+        balances[base + 6] = a.lo();
+        balances[base + 7] = h.hi();
+        balances[base + 8] = h.lo();
+    }
+
+    /** Balance {@code i} changed without a history entry: it keeps the revision it had ({@link ProtocolRules}). */
+    void keepRevision(int i) {
+        balances[BALANCE_LONGS * i + 4]--;
+    }
+
     boolean hasDelta(int i) {
         int base = BALANCE_LONGS * i;
         return (balances[base + 5] | balances[base + 6] | balances[base + 7] | balances[base + 8]) != 0;

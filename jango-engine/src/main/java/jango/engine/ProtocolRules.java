@@ -952,23 +952,45 @@ final class ProtocolRules {
 
     /**
      * Ends the step's transaction: checks the laws over what it touched, commits it (revisions,
-     * closed holds to the archive), and names its history entries. Every balance change is one, with
-     * its own delta, so each revision of an account has its history entry and its change event (the
-     * streams and the channel copy rely on that): a reservation ({@code available -x, held +x}), its
-     * take ({@code held -x}) or its return, all under t's id and type {@code transfer}; a release or
-     * expiry that waited for the locks and took effect at an abort is history under its own command
-     * ({@code ended}). So an account debited from available has two entries of t whose deltas add up
-     * to embedded mode's one (docs/distributed.md, "Status").
+     * closed holds to the archive), and says which of its balance changes are history. Reservations
+     * and their return are not: an account's history entry comes at its commit, with the transfer's
+     * net change (the reservation taken out of the delta), as embedded mode would write it. A release
+     * or expiry that waited for the locks is history under its own command ({@code ended}). A
+     * change that is not history keeps the account's revision.
      */
     private void finish(Participant p, Step step, Ended ended) {
         invariants.checkCommand(seq);
         int first = applied.balanceCount;
         undo.commit(applied, archive, filter);
+        Map<Integer, Int128> reserved = new java.util.HashMap<>();
+        for (Share share : p.shares) {
+            if (!share.reserved().isZero()) {
+                reserved.put(accounts.slot(share.owner(), assets.id(share.asset())), share.reserved());
+            }
+        }
         for (int i = first; i < applied.balanceCount; i++) {
-            if (ended != null && step == Step.GIVE_BACK && applied.balanceSlots[i] == ended.account()) {
-                applied.history(i, applied.hasDelta(i), ended.commandId(), ended.type());
+            int slot = applied.balanceSlots[i];
+            Int128 r = reserved.get(slot);
+            if (r != null && step != Step.RESERVE) {
+                applied.addToDelta(i, r.negate(), r);
+            }
+            boolean historic;
+            if (step == Step.TAKE) {
+                historic = applied.hasDelta(i);
+                applied.history(i, historic, p.id, "transfer");
+            } else if (ended != null && slot == ended.account()) {
+                historic = applied.hasDelta(i);
+                applied.history(i, historic, ended.commandId(), ended.type());
             } else {
-                applied.history(i, applied.hasDelta(i), p.id, "transfer");
+                historic = false;
+                applied.history(i, false, p.id, "transfer");
+            }
+            if (applied.changed(i) && !historic) {
+                // A revision counts an account's history entries (streams, the channel copy and change
+                // events rely on it): a reservation or its return moves money into or out of held
+                // without one, so it keeps the revision; the commit's entry is the next.
+                accounts.revisions[slot]--;
+                applied.keepRevision(i);
             }
         }
     }
