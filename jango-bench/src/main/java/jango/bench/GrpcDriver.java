@@ -71,6 +71,7 @@ final class GrpcDriver implements Driver {
             case Command.Adjust a -> new jango.client.Command.Adjust(a.id(), a.account(), a.asset(), amount(a.amount()), a.reason());
             case Command.RegisterAsset r -> throw new IllegalArgumentException("assets are registered over HTTP in the set-up");
             case Command.Tick t -> throw new IllegalArgumentException("ticks are the sequencer's");
+            case Command.Protocol p -> throw new IllegalArgumentException("protocol records between shards are the engines'");
         };
     }
 

@@ -41,6 +41,8 @@ final class ClusterLoad {
     final Map<String, Ack> acks = new ConcurrentHashMap<>();
     final AtomicInteger retries = new AtomicInteger();
     final AtomicReference<String> lastFailure = new AtomicReference<>();
+    /** Every hold the trades placed (the checks afterwards find none of them locked). */
+    final List<String> holds = new CopyOnWriteArrayList<>();
 
     ClusterLoad(List<String> urls) {
         this.urls.addAll(urls);
@@ -53,6 +55,26 @@ final class ClusterLoad {
     static String transfer(String id, String from, String to, long amount) {
         return "{\"id\":\"" + id + "\",\"type\":\"transfer\",\"legs\":[{\"from\":\"" + from + "\",\"to\":\"" + to
                 + "\",\"asset\":\"BTC\",\"amount\":\"" + amount + "\"}]}";
+    }
+
+    static String hold(String id, String user, String holdId, long amount) {
+        return "{\"id\":\"" + id + "\",\"type\":\"hold\",\"account\":\"" + user + "\",\"asset\":\"BTC\",\"amount\":\"" + amount
+                + "\",\"hold\":\"" + holdId + "\"}";
+    }
+
+    static String release(String id, String holdId) {
+        return "{\"id\":\"" + id + "\",\"type\":\"release\",\"hold\":\"" + holdId + "\"}";
+    }
+
+    /**
+     * A trade as an exchange settles it: the buyer's hold pays the seller and a fee, the seller's
+     * hold pays the buyer. Buyer and seller are mostly on different shards, so both debits are.
+     */
+    static String trade(String id, String buyer, String bid, long pay, String seller, String ask, long give) {
+        return "{\"id\":\"" + id + "\",\"type\":\"transfer\",\"legs\":["
+                + "{\"from\":\"" + buyer + "\",\"to\":\"" + seller + "\",\"asset\":\"BTC\",\"amount\":\"" + pay + "\",\"hold\":\"" + bid + "\"},"
+                + "{\"from\":\"" + buyer + "\",\"to\":\"@fees\",\"asset\":\"BTC\",\"amount\":\"1\",\"hold\":\"" + bid + "\"},"
+                + "{\"from\":\"" + seller + "\",\"to\":\"" + buyer + "\",\"asset\":\"BTC\",\"amount\":\"" + give + "\",\"hold\":\"" + ask + "\"}]}";
     }
 
     /** Sends until answered 200 (APPLIED or REJECTED), or fails after {@code timeoutMs}. */
@@ -95,7 +117,9 @@ final class ClusterLoad {
 
     /**
      * {@code threads} clients, each sending {@code perThread} commands: first a deposit to each of
-     * its users, then transfers between random users of all clients (mostly on other shards).
+     * its users, then transfers between random users of all clients (mostly on other shards), and
+     * one step in four a trade: two holds, the transfer that settles from both (debits on two
+     * shards, mostly), and the releases of what is left.
      */
     void run(String prefix, List<String> users, int threads, int perThread, long seed) throws InterruptedException {
         List<Thread> clients = new ArrayList<>();
@@ -114,6 +138,8 @@ final class ClusterLoad {
                         String to = users.get(random.nextInt(users.size()));
                         if (from.equals(to)) {
                             send(id, deposit(id, from, 1 + random.nextInt(50)), 180_000);
+                        } else if (random.nextInt(4) == 0) {
+                            trade(id, from, to, random);
                         } else {
                             send(id, transfer(id, from, to, 1 + random.nextInt(400)), 180_000);
                         }
@@ -131,6 +157,22 @@ final class ClusterLoad {
         }
     }
 
+    private void trade(String id, String buyer, String seller, Random random) {
+        String bid = id + "-bid";
+        String ask = id + "-ask";
+        holds.add(bid);
+        holds.add(ask);
+        long bidAmount = 2 + random.nextInt(300);
+        long askAmount = 1 + random.nextInt(300);
+        send(id + "-hb", hold(id + "-hb", buyer, bid, bidAmount), 180_000);
+        send(id + "-ha", hold(id + "-ha", seller, ask, askAmount), 180_000);
+        // Mostly within both holds; now and then more than the ask holds, refused as a whole.
+        long give = random.nextInt(8) == 0 ? askAmount + 1 : 1 + random.nextInt((int) askAmount);
+        send(id, trade(id, buyer, bid, 1 + random.nextInt((int) bidAmount - 1), seller, ask, give), 180_000);
+        send(id + "-rb", release(id + "-rb", bid), 180_000);
+        send(id + "-ra", release(id + "-ra", ask), 180_000);
+    }
+
     /** Each user's BTC as the acknowledged APPLIED commands add up (in minor units, scale 0 here). */
     Map<String, BigInteger> expectedBalances() {
         Map<String, BigInteger> expected = new ConcurrentHashMap<>();
@@ -139,7 +181,11 @@ final class ClusterLoad {
                 continue;
             }
             JsonNode sent = read(ack.body());
-            if (sent.get("type").asText().equals("deposit")) {
+            String type = sent.get("type").asText();
+            if (type.equals("hold") || type.equals("release")) {
+                continue; // available <-> held: the total stays
+            }
+            if (type.equals("deposit")) {
                 expected.merge(sent.get("account").asText(), new BigInteger(sent.get("amount").asText()), BigInteger::add);
             } else {
                 for (JsonNode leg : sent.get("legs")) {

@@ -62,6 +62,43 @@ final class DistributedInfra {
     }
 
     /**
+     * {@code instances} distributed ledgers in one consumer group over {@code shards} shards, each
+     * behind its own HTTP server, returned as one server whose HTTP helpers ask the instances in
+     * turn ({@link TestServer#askingInTurn}); ready once every shard is loaded and every instance
+     * owns some. Its {@code ledger} is the first instance's.
+     */
+    static synchronized TestServer cluster(String name, int shards, int instances, LongSupplier clockMicros) throws IOException {
+        List<TestServer> servers = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < instances; i++) {
+                ShardStore store = i == 0 ? initStore(name, shards) : PgShardStore.open(database(name));
+                DistributedConfig config = config(name);
+                servers.add(TestServer.open(observer -> DistributedLedger.open(config, store, clockMicros, observer)));
+            }
+        } catch (IOException | RuntimeException e) {
+            servers.forEach(TestServer::close);
+            throw e;
+        }
+        TestServer first = servers.getFirst().askingInTurn(servers.subList(1, servers.size()).toArray(TestServer[]::new));
+        TestServer.await("all " + shards + " shards loaded, on every one of " + instances + " instances", 60_000, () -> {
+            int owned = 0;
+            for (TestServer server : servers) {
+                int mine = ((DistributedLedger) server.ledger).ownedShards().size();
+                if (mine == 0) {
+                    return false;
+                }
+                owned += mine;
+            }
+            return owned == shards;
+        });
+        return first;
+    }
+
+    static TestServer cluster(String name, int shards, int instances) throws IOException {
+        return cluster(name, shards, instances, () -> java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
+    }
+
+    /**
      * As {@link #server(String, int)}, with the channel side on the same port as {@code jango serve
      * --mode distributed} has it: live streams, long-polls, webhooks and the admin feed over the
      * change-events topic, the webhooks' data under {@code streamsDir}.

@@ -56,4 +56,22 @@ public interface Archive {
 
     /** Hold {@code index} of {@code applied} closed (valid during this call only). */
     void holdClosed(Applied applied, int index);
+
+    /**
+     * Distributed mode: the transfer {@code commandId} started attempt {@code attempt} between
+     * shards at {@code seq}. Until its final result is stored, lookups answer a pending result
+     * ({@link StoredResult#pending(byte[], int)}) with this fingerprint, so the id is taken.
+     */
+    default void resultPending(String commandId, long seq, byte[] fingerprint, int attempt) {
+        throw new UnsupportedOperationException("this archive serves one shard: no transfer crosses shards here");
+    }
+
+    /**
+     * Distributed mode: a result made at {@code seq} by an entry other than the command's own (a
+     * transfer that crossed shards ends at a later entry; protocol records store their outcome to
+     * answer duplicates). Replaces a pending result of the same id.
+     */
+    default void resultStored(long seq, byte[] fingerprint, Result result) {
+        throw new UnsupportedOperationException("this archive serves one shard: no transfer crosses shards here");
+    }
 }

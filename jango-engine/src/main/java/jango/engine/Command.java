@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * A command as it stands in the log. Client commands carry the client's id (for idempotency);
- * {@link RegisterAsset} and {@link Tick} are written by the sequencer itself. Constructors check
+ * {@link RegisterAsset} and {@link Tick} are written by the sequencer itself, {@link Protocol}
+ * records by the engines of other shards. Constructors check
  * shapes again, so a command decoded from the log is as well formed as one from the edge.
  */
 public sealed interface Command {
@@ -147,6 +148,121 @@ public sealed interface Command {
         @Override
         public String type() {
             return "expire";
+        }
+    }
+
+    /**
+     * A record of the protocol by which shards apply a transfer that crosses them, written by one
+     * shard's engine into its outbox and applied by another's (docs/distributed.md, "Multi-shard
+     * transfers"). The edge never accepts one: its id, {@code #t#a#K#s} (the client's transfer id,
+     * the attempt, the kind, the participant shard), starts with '#', which no client id may.
+     */
+    sealed interface Protocol extends Command permits Prepare, Vote, Commit, Abort, Done {
+        String transferId();
+
+        int attempt();
+
+        /** The participant shard the record is for (Prepare, Commit, Abort) or from (Vote, Done). */
+        int shard();
+    }
+
+    /** The coordinator asks participant {@code shard} to reserve its part of legs {@code [0, limit)}. */
+    record Prepare(String id, String transferId, int attempt, int shard, int coordinator, long deadlineMicros, int limit,
+                   List<Leg> legs) implements Protocol {
+        public Prepare {
+            checkProtocol(id, transferId, attempt, Names.PREPARE, shard);
+            if (legs == null || legs.isEmpty() || legs.size() > Names.MAX_LEGS || limit < 1 || limit > legs.size()) {
+                throw new IllegalArgumentException("legs: " + (legs == null ? 0 : legs.size()) + ", limit " + limit
+                        + " (expected: 1.." + Names.MAX_LEGS + " legs, limit 1..legs)");
+            }
+            checkShard(coordinator, "coordinator");
+            legs = List.copyOf(legs);
+        }
+
+        @Override
+        public String type() {
+            return "prepare";
+        }
+    }
+
+    /** Participant {@code shard}'s answer to a Prepare: YES (reserved), NO (a leg failed) or LATE (past the deadline). */
+    record Vote(String id, String transferId, int attempt, int shard, int vote, int failKey, Reason reason, String message)
+            implements Protocol {
+        public static final int YES = 1;
+        public static final int NO = 2;
+        public static final int LATE = 3;
+
+        public Vote {
+            checkProtocol(id, transferId, attempt, Names.VOTE, shard);
+            if (vote < YES || vote > LATE || (vote == NO) != (reason != null)) {
+                throw new IllegalArgumentException("vote: " + vote + " with reason " + reason + " (expected: 1..3, a reason exactly for NO)");
+            }
+        }
+
+        @Override
+        public String type() {
+            return "vote";
+        }
+    }
+
+    /** Coordinator {@code coordinator} tells participant {@code shard} to take what it reserved. */
+    record Commit(String id, String transferId, int attempt, int shard, int coordinator) implements Protocol {
+        public Commit {
+            checkProtocol(id, transferId, attempt, Names.COMMIT, shard);
+            checkShard(coordinator, "coordinator");
+        }
+
+        @Override
+        public String type() {
+            return "commit";
+        }
+    }
+
+    /** Coordinator {@code coordinator} tells participant {@code shard} to give back what it reserved. */
+    record Abort(String id, String transferId, int attempt, int shard, int coordinator) implements Protocol {
+        public Abort {
+            checkProtocol(id, transferId, attempt, Names.ABORT, shard);
+            checkShard(coordinator, "coordinator");
+        }
+
+        @Override
+        public String type() {
+            return "abort";
+        }
+    }
+
+    /** Participant {@code shard} ended its part; when committed, with its accounts of the transfer after the commit. */
+    record Done(String id, String transferId, int attempt, int shard, boolean committed, List<BalanceView> balances)
+            implements Protocol {
+        public Done {
+            checkProtocol(id, transferId, attempt, Names.DONE, shard);
+            if (balances == null || balances.size() > 2 * Names.MAX_LEGS || (!committed && !balances.isEmpty())) {
+                throw new IllegalArgumentException("balances: " + (balances == null ? null : balances.size())
+                        + " (expected: up to " + 2 * Names.MAX_LEGS + ", none when aborted)");
+            }
+            balances = List.copyOf(balances);
+        }
+
+        @Override
+        public String type() {
+            return "done";
+        }
+    }
+
+    private static void checkProtocol(String id, String transferId, int attempt, char kind, int shard) {
+        Names.check(Names.ID, transferId, "transferId");
+        if (attempt < 1) {
+            throw new IllegalArgumentException("attempt: " + attempt + " (expected: 1 or more)");
+        }
+        checkShard(shard, "shard");
+        if (id == null || !id.equals(Names.protocolId(transferId, attempt, kind, shard))) {
+            throw new IllegalArgumentException("id: " + id + " (expected: " + Names.protocolId(transferId, attempt, kind, shard) + ")");
+        }
+    }
+
+    private static void checkShard(int shard, String what) {
+        if (shard < 0 || shard >= Names.MAX_SHARDS) {
+            throw new IllegalArgumentException(what + ": " + shard + " (expected: 0.." + (Names.MAX_SHARDS - 1) + ")");
         }
     }
 

@@ -17,6 +17,11 @@ public final class CommandCodec {
     private static final int ADJUST = 6;
     private static final int REGISTER_ASSET = 7;
     private static final int TICK = 8;
+    private static final int PREPARE = 9;
+    private static final int VOTE = 10;
+    private static final int COMMIT = 11;
+    private static final int ABORT = 12;
+    private static final int DONE = 13;
 
     private CommandCodec() {
     }
@@ -65,14 +70,7 @@ public final class CommandCodec {
             case Command.Transfer t -> {
                 out.writeByte(TRANSFER);
                 out.writeString(t.id());
-                out.writeByte(t.legs().size());
-                for (Leg leg : t.legs()) {
-                    out.writeString(leg.from());
-                    out.writeString(leg.to());
-                    out.writeString(leg.asset());
-                    writeDecimal(out, leg.amount());
-                    out.writeString(leg.holdId());
-                }
+                writeLegs(out, t.legs());
             }
             case Command.Adjust a -> {
                 out.writeByte(ADJUST);
@@ -88,7 +86,79 @@ public final class CommandCodec {
                 out.writeByte(r.scale());
             }
             case Command.Tick t -> out.writeByte(TICK);
+            case Command.Protocol p -> encodeProtocol(p, out);
         }
+    }
+
+    private static void encodeProtocol(Command.Protocol protocol, ByteWriter out) {
+        switch (protocol) {
+            case Command.Prepare p -> {
+                out.writeByte(PREPARE);
+                writeProtocolHead(out, p);
+                out.writeInt(p.coordinator());
+                out.writeLong(p.deadlineMicros());
+                out.writeByte(p.limit());
+                writeLegs(out, p.legs());
+            }
+            case Command.Vote v -> {
+                out.writeByte(VOTE);
+                writeProtocolHead(out, v);
+                out.writeByte(v.vote());
+                out.writeInt(v.failKey());
+                out.writeByte(v.reason() == null ? -1 : v.reason().ordinal());
+                out.writeString(v.message());
+            }
+            case Command.Commit c -> {
+                out.writeByte(COMMIT);
+                writeProtocolHead(out, c);
+                out.writeInt(c.coordinator());
+            }
+            case Command.Abort a -> {
+                out.writeByte(ABORT);
+                writeProtocolHead(out, a);
+                out.writeInt(a.coordinator());
+            }
+            case Command.Done d -> {
+                out.writeByte(DONE);
+                writeProtocolHead(out, d);
+                out.writeByte(d.committed() ? 1 : 0);
+                out.writeByte(d.balances().size());
+                for (BalanceView balance : d.balances()) {
+                    out.writeString(balance.account());
+                    out.writeString(balance.asset());
+                    out.writeInt128(balance.available());
+                    out.writeInt128(balance.held());
+                    out.writeLong(balance.revision());
+                }
+            }
+        }
+    }
+
+    private static void writeProtocolHead(ByteWriter out, Command.Protocol protocol) {
+        out.writeString(protocol.id());
+        out.writeString(protocol.transferId());
+        out.writeInt(protocol.attempt());
+        out.writeInt(protocol.shard());
+    }
+
+    private static void writeLegs(ByteWriter out, List<Leg> legs) {
+        out.writeByte(legs.size());
+        for (Leg leg : legs) {
+            out.writeString(leg.from());
+            out.writeString(leg.to());
+            out.writeString(leg.asset());
+            writeDecimal(out, leg.amount());
+            out.writeString(leg.holdId());
+        }
+    }
+
+    private static List<Leg> readLegs(ByteReader in) {
+        int count = in.readByte();
+        List<Leg> legs = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            legs.add(new Leg(in.readString(), in.readString(), in.readString(), readDecimal(in), in.readString()));
+        }
+        return legs;
     }
 
     /** @throws IllegalArgumentException when the bytes are not a well-formed command */
@@ -106,16 +176,42 @@ public final class CommandCodec {
             }
             case TRANSFER -> {
                 String id = in.readString();
-                int count = in.readByte();
-                List<Leg> legs = new ArrayList<>(count);
-                for (int i = 0; i < count; i++) {
-                    legs.add(new Leg(in.readString(), in.readString(), in.readString(), readDecimal(in), in.readString()));
-                }
-                yield new Command.Transfer(id, legs);
+                yield new Command.Transfer(id, readLegs(in));
             }
             case ADJUST -> new Command.Adjust(in.readString(), in.readString(), in.readString(), readDecimal(in), in.readString());
             case REGISTER_ASSET -> new Command.RegisterAsset(in.readString(), in.readByte());
             case TICK -> new Command.Tick();
+            case PREPARE -> new Command.Prepare(in.readString(), in.readString(), in.readInt(), in.readInt(), in.readInt(),
+                    in.readLong(), in.readByte(), readLegs(in));
+            case VOTE -> {
+                String id = in.readString();
+                String transferId = in.readString();
+                int attempt = in.readInt();
+                int shard = in.readInt();
+                int vote = in.readByte();
+                int failKey = in.readInt();
+                int reason = (byte) in.readByte();
+                if (reason >= Reason.values().length) {
+                    throw new IllegalArgumentException("vote reason " + reason);
+                }
+                yield new Command.Vote(id, transferId, attempt, shard, vote, failKey, reason < 0 ? null : Reason.values()[reason],
+                        in.readString());
+            }
+            case COMMIT -> new Command.Commit(in.readString(), in.readString(), in.readInt(), in.readInt(), in.readInt());
+            case ABORT -> new Command.Abort(in.readString(), in.readString(), in.readInt(), in.readInt(), in.readInt());
+            case DONE -> {
+                String id = in.readString();
+                String transferId = in.readString();
+                int attempt = in.readInt();
+                int shard = in.readInt();
+                boolean committed = in.readByte() == 1;
+                int count = in.readByte();
+                List<BalanceView> balances = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    balances.add(new BalanceView(in.readString(), in.readString(), in.readInt128(), in.readInt128(), in.readLong()));
+                }
+                yield new Command.Done(id, transferId, attempt, shard, committed, balances);
+            }
             default -> throw new IllegalArgumentException("unknown command type " + type);
         };
     }

@@ -24,10 +24,13 @@ public final class Engine {
     final AssetTable assets;
     final AccountTable accounts;
     final HoldTable holds;
+    final CrossShardTable crossShard;
     final IdFilter filter;
     final Archive archive;
+    final ShardMap shards;
     private final UndoLog undo;
     private final MoneyRules rules;
+    private final ProtocolRules protocol;
     private final Invariants invariants;
     private final Applied applied;
     private final EngineView view;
@@ -44,23 +47,35 @@ public final class Engine {
      *                      every id (see {@link IdFilter})
      */
     public Engine(int idFilterBytes, Archive archive) {
-        this(new IdFilter(idFilterBytes), archive);
+        this(new IdFilter(idFilterBytes), archive, ShardMap.SINGLE);
     }
 
-    Engine(IdFilter filter, Archive archive) {
-        this(new AssetTable(), new AccountTable(), new HoldTable(), filter, archive);
+    /**
+     * An engine of one shard of several (distributed mode): a transfer whose legs reach other shards
+     * runs the protocol between shards ({@link ProtocolRules}) instead of applying at once.
+     */
+    public Engine(int idFilterBytes, Archive archive, ShardMap shards) {
+        this(new IdFilter(idFilterBytes), archive, shards);
     }
 
-    private Engine(AssetTable assets, AccountTable accounts, HoldTable holds, IdFilter filter, Archive archive) {
+    Engine(IdFilter filter, Archive archive, ShardMap shards) {
+        this(new AssetTable(), new AccountTable(), new HoldTable(), new CrossShardTable(), filter, archive, shards);
+    }
+
+    private Engine(AssetTable assets, AccountTable accounts, HoldTable holds, CrossShardTable crossShard, IdFilter filter,
+                   Archive archive, ShardMap shards) {
         this.assets = assets;
         this.accounts = accounts;
         this.holds = holds;
+        this.crossShard = crossShard;
         this.filter = filter;
         this.archive = archive;
+        this.shards = shards;
         this.undo = new UndoLog(accounts, holds);
-        this.rules = new MoneyRules(assets, accounts, holds, undo, filter, archive);
-        this.invariants = new Invariants(assets, accounts, holds, undo);
-        this.applied = new Applied(accounts, assets);
+        this.applied = new Applied(accounts, assets, crossShard);
+        this.invariants = new Invariants(assets, accounts, holds, undo, crossShard, shards);
+        this.protocol = new ProtocolRules(assets, accounts, holds, undo, invariants, filter, archive, crossShard, shards, applied);
+        this.rules = new MoneyRules(assets, accounts, holds, undo, filter, archive, crossShard, protocol);
         this.view = new EngineView(this);
     }
 
@@ -80,7 +95,8 @@ public final class Engine {
      * simulator can branch a run.
      */
     public Engine fork(Archive archive) {
-        Engine copy = new Engine(assets.copy(), accounts.copy(), holds.copy(), filter.copy(), archive);
+        Engine copy = new Engine(assets.copy(), accounts.copy(), holds.copy(), crossShard.copy(accounts, assets), filter.copy(),
+                archive, shards);
         copy.lastSeq = lastSeq;
         copy.lastAtMicros = lastAtMicros;
         return copy;
@@ -128,10 +144,21 @@ public final class Engine {
         applied.reset(seq, atMicros, command.id(), command.type());
         switch (command) {
             case Command.RegisterAsset register -> registerAsset(register);
-            case Command.Tick tick -> expireDue(seq);
+            case Command.Tick tick -> {
+                expireDue(seq);
+                if (!crossShard.isEmpty()) {
+                    protocol.tick(seq, atMicros);
+                }
+            }
+            case Command.Protocol record -> protocol.apply(seq, atMicros, record, fingerprint, offset, length);
             default -> runClientCommand(seq, command, fingerprint, offset, length);
         }
         return applied.kind;
+    }
+
+    /** The shard this engine applies, of how many. */
+    public ShardMap shardMap() {
+        return shards;
     }
 
     /** As {@link #execute}, for callers that want objects: the outcome, and the events told to {@code listener}. */
@@ -168,10 +195,18 @@ public final class Engine {
         if (filter.mightContain(id, IdFilter.COMMAND_SEED)) {
             StoredResult prior = archive.result(id, seq);
             if (prior != null) {
+                if (prior.pending()) {
+                    protocol.pendingPrior(seq, lastAtMicros, command, prior, fingerprint, offset, length);
+                    return;
+                }
                 applied.prior = prior;
                 applied.kind = prior.sameBody(fingerprint, offset, length) ? Outcome.Kind.REPLAYED : Outcome.Kind.ID_CONFLICT;
                 return;
             }
+        }
+        if (command instanceof Command.Transfer transfer && !shards.allLocal(transfer)) {
+            protocol.begin(seq, lastAtMicros, transfer, fingerprint, offset, length, 1);
+            return;
         }
         rules.at(seq);
         undo.begin();
@@ -188,9 +223,11 @@ public final class Engine {
             invariants.requireRepresentableChanges();
             invariants.checkCommand(seq);
             undo.commit(applied, archive, filter);
+            rules.flushPendingEnd();
             applied.status = Status.APPLIED;
         } catch (Rejection rejection) {
             undo.rollback();
+            rules.rollback();
             applied.status = Status.REJECTED;
             applied.reason = rejection.reason;
             applied.message = rejection.getMessage();
@@ -213,13 +250,18 @@ public final class Engine {
             rules.expire(hold);
             invariants.checkCommand(seq);
             undo.commit(applied, archive, filter);
+            rules.flushPendingEnd();
         }
     }
 
-    /** The next time a hold is due to expire, or {@link Command#NO_EXPIRY}; the sequencer ticks then. */
+    /**
+     * The next time something is due: a hold's expiry, or a deadline or reminder of a transfer
+     * between shards; {@link Command#NO_EXPIRY} when nothing is. The sequencer ticks then.
+     */
     public long nextExpiryMicros() {
         int hold = holds.firstExpiring();
-        return hold == HoldTable.NONE ? Command.NO_EXPIRY : holds.expiresAt(hold);
+        long expiry = hold == HoldTable.NONE ? Command.NO_EXPIRY : holds.expiresAt(hold);
+        return crossShard.isEmpty() ? expiry : Math.min(expiry, crossShard.nextDueMicros());
     }
 
     /**
@@ -239,7 +281,7 @@ public final class Engine {
 
     /** Loads state into this engine, which must not have applied anything yet. */
     public EngineRestore restore() {
-        if (lastSeq != 0 || accounts.count() != 0 || holds.count() != 0) {
+        if (lastSeq != 0 || accounts.count() != 0 || holds.count() != 0 || !crossShard.isEmpty()) {
             throw new IllegalStateException("restore only into a new engine (this one is at seq " + lastSeq + ")");
         }
         return new EngineRestore(this);

@@ -59,6 +59,39 @@ public final class EngineRestore {
         return this;
     }
 
+    /**
+     * The shard's records of transfers between shards ({@link CrossShardRecord#bytes()}), after its
+     * accounts and open holds: coordinators, participants (whose reservations are already in the
+     * balances restored) and holds' pending ends. The locks and sums they imply are rebuilt here.
+     */
+    public EngineRestore crossShardRecords(Iterable<byte[]> records) {
+        CrossShardTable table = engine.crossShard;
+        for (byte[] bytes : records) {
+            switch (CrossShardTable.kindOf(bytes)) {
+                case CrossShardTable.COORDINATOR_RECORD -> {
+                    CrossShardTable.Coordinator x = CrossShardTable.decodeCoordinator(bytes);
+                    table.coordinators.put(x.id, x);
+                }
+                case CrossShardTable.PARTICIPANT_RECORD -> {
+                    CrossShardTable.Participant p = CrossShardTable.decodeParticipant(bytes);
+                    table.participants.put(p.id, p);
+                }
+                case CrossShardTable.LOCK_RECORD -> {
+                    CrossShardTable.HoldLock lock = CrossShardTable.decodeLock(bytes);
+                    int slot = engine.holds.slot(lock.holdId);
+                    if (slot == HoldTable.NONE) {
+                        throw new IllegalArgumentException("hold " + lock.holdId + " waits to end but is not an open hold restored");
+                    }
+                    engine.holds.unscheduleExpiry(slot);
+                    table.locks.put(lock.holdId, lock);
+                }
+                default -> throw new IllegalArgumentException("not a cross-shard record: kind " + bytes[0]);
+            }
+        }
+        table.rebuildDerived(engine.assets);
+        return this;
+    }
+
     private int requireAsset(String code) {
         int id = engine.assets.id(code);
         if (id == AssetTable.NONE) {

@@ -24,9 +24,17 @@ public final class EngineView {
     public HoldView hold(String holdId) {
         int slot = engine.holds.slot(holdId);
         if (slot != HoldTable.NONE) {
-            return engine.holds.view(slot, engine.accounts, engine.assets);
+            return openHold(slot);
         }
         return engine.archive.hold(holdId, Long.MAX_VALUE);
+    }
+
+    /** An open hold, with what transfers between shards locked of it. */
+    HoldView openHold(int slot) {
+        HoldView view = engine.holds.view(slot, engine.accounts, engine.assets);
+        CrossShardTable.HoldLock lock = engine.crossShard.lock(view.holdId());
+        return lock == null ? view : new HoldView(view.holdId(), view.account(), view.asset(), view.amount(), view.remaining(),
+                view.expiresAtMicros(), view.state(), Int128.of(lock.lockedHi, lock.lockedLo));
     }
 
     /** The stored result of a command id, or null. */
@@ -45,7 +53,7 @@ public final class EngineView {
         HoldTable holds = engine.holds;
         for (int slot = 0; slot < holds.highWater(); slot++) {
             if (holds.inUse(slot)) {
-                action.accept(holds.view(slot, engine.accounts, engine.assets));
+                action.accept(openHold(slot));
             }
         }
     }
@@ -56,5 +64,37 @@ public final class EngineView {
 
     public int openHoldCount() {
         return engine.holds.count();
+    }
+
+    /** Transfers between shards this shard coordinates now (their records exist until every shard ended its part). */
+    public int coordinatingCount() {
+        return engine.crossShard.coordinators.size();
+    }
+
+    /** Transfers between shards this shard has reserved its part of now. */
+    public int participatingCount() {
+        return engine.crossShard.participants.size();
+    }
+
+    /** Every record of transfers between shards (coordinators, participants, pending ends), as the store keeps them. */
+    public void forEachCrossShardRecord(Consumer<CrossShardRecord> action) {
+        CrossShardTable table = engine.crossShard;
+        table.coordinators.values().forEach(x -> action.accept(new CrossShardRecord(CrossShardRecord.COORDINATOR, x.id, x.stateName(),
+                CrossShardTable.encode(x), java.util.List.of())));
+        table.participants.values().forEach(p -> {
+            java.util.List<CrossShardRecord.Reservation> reserved = new java.util.ArrayList<>();
+            p.shares.forEach(share -> {
+                if (!share.reserved().isZero()) {
+                    reserved.add(new CrossShardRecord.Reservation(share.owner(), share.asset(), share.reserved()));
+                }
+            });
+            action.accept(new CrossShardRecord(CrossShardRecord.PARTICIPANT, p.id, "RESERVED", CrossShardTable.encode(p), reserved));
+        });
+        table.locks.values().forEach(lock -> {
+            if (lock.ending()) {
+                action.accept(new CrossShardRecord(CrossShardRecord.HOLD_END, lock.holdId, HoldTable.state(lock.pendingEnd).name(),
+                        CrossShardTable.encode(lock), java.util.List.of()));
+            }
+        });
     }
 }

@@ -189,6 +189,18 @@ final class HoldTable {
         siftUp(heapSize - 1);
     }
 
+    /** The hold leaves the expiry heap (its expiry happened while transfers between shards locked part of it). */
+    void unscheduleExpiry(int slot) {
+        if (heapIndex[slot] != NONE) {
+            heapRemove(heapIndex[slot]);
+        }
+    }
+
+    /** Whether the hold waits in the expiry heap. */
+    boolean scheduled(int slot) {
+        return heapIndex[slot] != NONE;
+    }
+
     /** The open hold due first, or {@link #NONE}. */
     int firstExpiring() {
         return heapSize == 0 ? NONE : heap[0];

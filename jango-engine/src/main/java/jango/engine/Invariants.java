@@ -14,14 +14,18 @@ final class Invariants {
     private final AccountTable accounts;
     private final HoldTable holds;
     private final UndoLog undo;
+    private final CrossShardTable crossShard;
+    private final ShardMap shards;
     private final Wide change = new Wide();
     private final Wide sum = new Wide();
 
-    Invariants(AssetTable assets, AccountTable accounts, HoldTable holds, UndoLog undo) {
+    Invariants(AssetTable assets, AccountTable accounts, HoldTable holds, UndoLog undo, CrossShardTable crossShard, ShardMap shards) {
         this.assets = assets;
         this.accounts = accounts;
         this.holds = holds;
         this.undo = undo;
+        this.crossShard = crossShard;
+        this.shards = shards;
     }
 
     /**
@@ -107,7 +111,8 @@ final class Invariants {
 
     /**
      * The full check over all state: conservation per asset, no negative user balance, nothing
-     * held by a system account, and held equal to the sum of the account's open holds.
+     * held by a system account, held equal to the sum of the account's open holds and of what
+     * transfers between shards reserved on it, and their locks and sums as their records say.
      *
      * @throws InvariantViolation naming what broke
      */
@@ -115,6 +120,12 @@ final class Invariants {
         int count = accounts.count();
         long[] openHeld = new long[2 * count];
         Wide add = new Wide();
+        Map<Integer, BigInteger> reserved = checkCrossShard();
+        reserved.forEach((slot, amount) -> {
+            Int128 total = Int128.of(openHeld[2 * slot], openHeld[2 * slot + 1]).add(Int128.fromBigInteger(amount));
+            openHeld[2 * slot] = total.hi();
+            openHeld[2 * slot + 1] = total.lo();
+        });
         for (int hold = 0; hold < holds.highWater(); hold++) {
             if (!holds.inUse(hold)) {
                 continue;
@@ -146,7 +157,7 @@ final class Invariants {
             }
             if (accounts.heldHi(slot) != openHeld[2 * slot] || accounts.heldLo(slot) != openHeld[2 * slot + 1]) {
                 throw new InvariantViolation(owner + " " + asset + " holds " + Int128.of(accounts.heldHi(slot), accounts.heldLo(slot))
-                        + " but its open holds sum to " + Int128.of(openHeld[2 * slot], openHeld[2 * slot + 1]));
+                        + " but its open holds and reservations sum to " + Int128.of(openHeld[2 * slot], openHeld[2 * slot + 1]));
             }
         }
         sums.forEach((asset, total) -> {
@@ -154,6 +165,85 @@ final class Invariants {
                 throw new InvariantViolation("conservation: " + asset + " sums to " + total + " over all accounts, not 0");
             }
         });
+    }
+
+    /**
+     * The records of transfers between shards against the sums kept from them: every flow and lock
+     * equals what the participants say, every lock is on an open hold and within what it has left,
+     * a pending end waits only for locks, and this shard's own part of a transfer it coordinates has
+     * its coordinator record. Returns the reservations by account slot.
+     */
+    private Map<Integer, BigInteger> checkCrossShard() {
+        Map<Integer, BigInteger> reservedBySlot = new TreeMap<>();
+        if (crossShard.isEmpty()) {
+            return reservedBySlot;
+        }
+        Map<String, BigInteger[]> flows = new TreeMap<>();
+        Map<String, BigInteger> locked = new TreeMap<>();
+        for (CrossShardTable.Participant p : crossShard.participants.values()) {
+            for (CrossShardTable.Share share : p.shares) {
+                BigInteger[] flow = flows.computeIfAbsent(share.owner() + " " + share.asset(),
+                        k -> new BigInteger[] {BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO});
+                flow[0] = flow[0].add(share.reserved().toBigInteger());
+                flow[1] = flow[1].add(share.incoming().toBigInteger());
+                flow[2] = flow[2].add(share.outgoing().toBigInteger());
+                if (!share.reserved().isZero()) {
+                    int asset = assets.id(share.asset());
+                    int slot = asset == AssetTable.NONE ? AccountTable.NONE : accounts.slot(share.owner(), asset);
+                    if (slot == AccountTable.NONE) {
+                        throw new InvariantViolation("transfer " + p.id + " reserved " + share.reserved() + " of " + share.owner() + " "
+                                + share.asset() + ", which has no account");
+                    }
+                    reservedBySlot.merge(slot, share.reserved().toBigInteger(), BigInteger::add);
+                }
+            }
+            for (CrossShardTable.HoldShare share : p.holdShares) {
+                locked.merge(share.holdId(), share.locked().toBigInteger(), BigInteger::add);
+            }
+            CrossShardTable.Coordinator x = crossShard.coordinators.get(p.id);
+            if (p.coordinator == shards.self() && (x == null || x.attempt != p.attempt)) {
+                throw new InvariantViolation("transfer " + p.id + " has the coordinator's own part reserved but no coordinator record"
+                        + " of attempt " + p.attempt);
+            }
+        }
+        crossShard.flows().forEach((owner, ofOwner) -> {
+            for (CrossShardTable.Flow flow : ofOwner) {
+                BigInteger[] expected = flows.remove(owner + " " + assets.code(flow.asset));
+                BigInteger[] kept = {big(flow.reservedHi, flow.reservedLo), big(flow.incomingHi, flow.incomingLo),
+                        big(flow.outgoingHi, flow.outgoingLo)};
+                if (expected == null || !java.util.Arrays.equals(expected, kept)) {
+                    throw new InvariantViolation("transfers between shards: " + owner + " " + assets.code(flow.asset)
+                            + " keeps reserved/incoming/outgoing " + java.util.Arrays.toString(kept) + " but its records sum to "
+                            + (expected == null ? "nothing" : java.util.Arrays.toString(expected)));
+                }
+            }
+        });
+        flows.forEach((account, expected) -> {
+            if (expected[0].signum() != 0 || expected[1].signum() != 0 || expected[2].signum() != 0) {
+                throw new InvariantViolation("transfers between shards: " + account + " has records summing to "
+                        + java.util.Arrays.toString(expected) + " but no sums kept");
+            }
+        });
+        for (CrossShardTable.HoldLock lock : crossShard.locks.values()) {
+            BigInteger expected = locked.remove(lock.holdId);
+            BigInteger kept = big(lock.lockedHi, lock.lockedLo);
+            if (expected == null || !expected.equals(kept) || kept.signum() <= 0) {
+                throw new InvariantViolation("hold " + lock.holdId + " is locked " + kept + " but its transfers lock " + expected);
+            }
+            int slot = holds.slot(lock.holdId);
+            if (slot == HoldTable.NONE || holds.state(slot) != HoldTable.OPEN) {
+                throw new InvariantViolation("hold " + lock.holdId + " is locked but not open");
+            }
+            BigInteger remaining = big(holds.remainingHi(slot), holds.remainingLo(slot));
+            if (kept.compareTo(remaining) > 0 || (lock.ending() && !kept.equals(remaining))) {
+                throw new InvariantViolation("hold " + lock.holdId + " has " + remaining + " left but " + kept + " locked"
+                        + (lock.ending() ? " while its " + HoldTable.state(lock.pendingEnd) + " waits for the locks" : ""));
+            }
+        }
+        if (!locked.isEmpty()) {
+            throw new InvariantViolation("holds " + locked.keySet() + " are locked by transfers but keep no lock");
+        }
+        return reservedBySlot;
     }
 
     private static BigInteger big(long hi, long lo) {

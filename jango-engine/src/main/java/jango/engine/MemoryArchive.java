@@ -38,6 +38,16 @@ public final class MemoryArchive implements Archive {
         holds.put(applied.holdId(index), new Entry<>(applied.seq(), applied.hold(index)));
     }
 
+    @Override
+    public void resultPending(String commandId, long seq, byte[] fingerprint, int attempt) {
+        results.put(commandId, new Entry<>(seq, StoredResult.pending(fingerprint.clone(), attempt)));
+    }
+
+    @Override
+    public void resultStored(long seq, byte[] fingerprint, Result result) {
+        results.put(result.id(), new Entry<>(seq, new StoredResult(fingerprint.clone(), result)));
+    }
+
     /** Another archive with what this one holds now (a snapshot's engine goes on with its own). */
     public MemoryArchive copy() {
         MemoryArchive copy = new MemoryArchive();

@@ -19,6 +19,11 @@ final class MoneyRules {
     private final UndoLog undo;
     private final IdFilter filter;
     private final Archive archive;
+    /** Transfers between shards in flight: locked parts of holds, credits and debits to leave room for. */
+    private final CrossShardTable crossShard;
+    private final ProtocolRules protocol;
+    /** A hold lock whose pending end this command set (a release or expiry that met a lock), or null. */
+    private CrossShardTable.HoldLock pendingEndSet;
 
     /** The amount of the command being applied, in minor units (its magnitude, for a signed one). */
     private final Wide amount = new Wide();
@@ -27,13 +32,16 @@ final class MoneyRules {
     /** The entry being applied: archive lookups answer with what entries before it stored. */
     private long seq;
 
-    MoneyRules(AssetTable assets, AccountTable accounts, HoldTable holds, UndoLog undo, IdFilter filter, Archive archive) {
+    MoneyRules(AssetTable assets, AccountTable accounts, HoldTable holds, UndoLog undo, IdFilter filter, Archive archive,
+               CrossShardTable crossShard, ProtocolRules protocol) {
         this.assets = assets;
         this.accounts = accounts;
         this.holds = holds;
         this.undo = undo;
         this.filter = filter;
         this.archive = archive;
+        this.crossShard = crossShard;
+        this.protocol = protocol;
     }
 
     void at(long entrySeq) {
@@ -86,21 +94,70 @@ final class MoneyRules {
     void release(Command.Release r) {
         int hold = openHold(r.holdId());
         int asset = accounts.assetOf(holds.accountOf(hold));
+        CrossShardTable.HoldLock lock = crossShard.lock(r.holdId());
+        free(hold, lock);
+        long freeHi = sum.hi;
+        long freeLo = sum.lo;
         long hi;
         long lo;
         if (r.amount() == null) {
-            hi = holds.remainingHi(hold);
-            lo = holds.remainingLo(hold);
+            hi = freeHi;
+            lo = freeLo;
         } else {
             minor(asset, r.amount(), "amount");
             hi = amount.hi;
             lo = amount.lo;
         }
-        if (Wide.compare(hi, lo, holds.remainingHi(hold), holds.remainingLo(hold)) > 0) {
-            throw new Rejection(Reason.INSUFFICIENT_FUNDS, "hold " + r.holdId() + " has " + remainingText(hold)
-                    + " " + assets.code(asset) + " left, release asks " + format(hi, lo, asset));
+        if (Wide.compare(hi, lo, freeHi, freeLo) > 0) {
+            throw new Rejection(Reason.INSUFFICIENT_FUNDS, "hold " + r.holdId() + " has " + format(freeHi, freeLo, asset)
+                    + " " + assets.code(asset) + " left" + lockedText(lock, asset) + ", release asks " + format(hi, lo, asset));
         }
         releaseFromHold(hold, hi, lo, HoldTable.RELEASED);
+        if (lock != null && r.amount() == null) {
+            endWhenUnlocked(hold, lock, HoldTable.RELEASED, r.id());
+        }
+    }
+
+    /** Sets {@link #sum} to what the hold has that no transfer between shards locked. */
+    private void free(int hold, CrossShardTable.HoldLock lock) {
+        if (lock == null) {
+            sum.set(holds.remainingHi(hold), holds.remainingLo(hold));
+        } else {
+            sum.subtract(holds.remainingHi(hold), holds.remainingLo(hold), lock.lockedHi, lock.lockedLo);
+        }
+    }
+
+    private String lockedText(CrossShardTable.HoldLock lock, int asset) {
+        return lock == null ? "" : " (" + format(lock.lockedHi, lock.lockedLo, asset) + " more locked by transfers in flight)";
+    }
+
+    /**
+     * A release of all, or an expiry, met a hold that transfers between shards locked: what was free
+     * is given back now, and the rest when their locks end (docs/distributed.md, "Holds while a
+     * transfer is in flight"). Until then the hold takes nothing new.
+     */
+    private void endWhenUnlocked(int hold, CrossShardTable.HoldLock lock, byte end, String commandId) {
+        holds.unscheduleExpiry(hold);
+        lock.pendingEnd = end;
+        lock.pendingCommand = commandId;
+        pendingEndSet = lock;
+    }
+
+    /** After the command committed: the store learns of a pending end it set. */
+    void flushPendingEnd() {
+        if (pendingEndSet != null) {
+            protocol.pendingEndChanged(pendingEndSet);
+            pendingEndSet = null;
+        }
+    }
+
+    /** The command was refused: a pending end it set is forgotten. */
+    void rollback() {
+        if (pendingEndSet != null) {
+            pendingEndSet.pendingEnd = HoldTable.OPEN;
+            pendingEndSet.pendingCommand = null;
+            pendingEndSet = null;
+        }
     }
 
     void transfer(Command.Transfer t) {
@@ -123,15 +180,17 @@ final class MoneyRules {
         long hi = amount.hi;
         long lo = amount.lo;
         if (leg.holdId() != null) {
-            int hold = openHold(leg.holdId());
+            int hold = openHoldToSettle(leg);
             int slot = holds.accountOf(hold);
             if (!accounts.owner(slot).equals(leg.from()) || accounts.assetOf(slot) != asset) {
                 throw new Rejection(Reason.HOLD_MISMATCH, "hold " + leg.holdId() + " is on " + accounts.owner(slot) + " "
                         + assets.code(accounts.assetOf(slot)) + ", not " + leg.from() + " " + leg.asset());
             }
-            if (Wide.compare(hi, lo, holds.remainingHi(hold), holds.remainingLo(hold)) > 0) {
-                throw new Rejection(Reason.INSUFFICIENT_FUNDS, "hold " + leg.holdId() + " has " + remainingText(hold)
-                        + " " + leg.asset() + " left, transfer needs " + format(hi, lo, asset));
+            CrossShardTable.HoldLock lock = crossShard.lock(leg.holdId());
+            free(hold, lock);
+            if (Wide.compare(hi, lo, sum.hi, sum.lo) > 0) {
+                throw new Rejection(Reason.INSUFFICIENT_FUNDS, "hold " + leg.holdId() + " has " + format(sum.hi, sum.lo, asset)
+                        + " " + leg.asset() + " left" + lockedText(lock, asset) + ", transfer needs " + format(hi, lo, asset));
             }
             undo.touch(slot);
             undo.touchHold(hold, false);
@@ -159,9 +218,20 @@ final class MoneyRules {
         }
     }
 
-    /** A due hold gives back all it has left. */
+    /** A due hold gives back all it has left (what transfers between shards locked: when they end). */
     void expire(int hold) {
-        releaseFromHold(hold, holds.remainingHi(hold), holds.remainingLo(hold), HoldTable.EXPIRED);
+        CrossShardTable.HoldLock lock = crossShard.lock(holds.id(hold));
+        if (lock == null) {
+            releaseFromHold(hold, holds.remainingHi(hold), holds.remainingLo(hold), HoldTable.EXPIRED);
+            return;
+        }
+        if (lock.ending()) {
+            holds.unscheduleExpiry(hold); // released already, but for what the locks hold
+            return;
+        }
+        free(hold, lock);
+        releaseFromHold(hold, sum.hi, sum.lo, HoldTable.EXPIRED);
+        endWhenUnlocked(hold, lock, HoldTable.EXPIRED, null);
     }
 
     // ---- postings ----------------------------------------------------------------------------
@@ -197,13 +267,18 @@ final class MoneyRules {
         if (!total.add(sum.hi, sum.lo, accounts.heldHi(slot), accounts.heldLo(slot))) {
             throw overflow();
         }
+        // ...with room for what transfers between shards will credit it, so their commits cannot fail.
+        if (crossShard.hasFlows() && !crossShard.creditFits(owner, asset, total.hi, total.lo)) {
+            throw overflow();
+        }
         accounts.setAvailable(slot, sum.hi, sum.lo);
     }
 
     private void debit(String owner, int asset, long hi, long lo) {
         if (Names.isSystem(owner)) {
             int slot = account(owner, asset);
-            if (!sum.subtract(accounts.availableHi(slot), accounts.availableLo(slot), hi, lo)) {
+            if (!sum.subtract(accounts.availableHi(slot), accounts.availableLo(slot), hi, lo)
+                    || (crossShard.hasFlows() && !crossShard.systemDebitFits(owner, asset, sum.hi, sum.lo))) {
                 throw new Rejection(Reason.AMOUNT_OVERFLOW, owner + " " + assets.code(asset) + " would pass the 128-bit range");
             }
             accounts.setAvailable(slot, sum.hi, sum.lo);
@@ -277,12 +352,32 @@ final class MoneyRules {
         }
     }
 
+    /**
+     * A hold to settle from: as {@link #openHold}, except that one open on another shard is not the
+     * debited account's (a hold lives on its account's shard) and says so, as embedded mode would.
+     */
+    private int openHoldToSettle(Leg leg) {
+        if (holds.slot(leg.holdId()) == HoldTable.NONE) {
+            HoldView archived = archivedHold(leg.holdId());
+            if (archived != null && archived.state() == HoldState.OPEN
+                    && (!archived.account().equals(leg.from()) || !archived.asset().equals(leg.asset()))) {
+                throw new Rejection(Reason.HOLD_MISMATCH, "hold " + leg.holdId() + " is on " + archived.account() + " "
+                        + archived.asset() + ", not " + leg.from() + " " + leg.asset());
+            }
+        }
+        return openHold(leg.holdId());
+    }
+
     /** The open hold's slot, or a rejection that says what became of the hold. */
     private int openHold(String holdId) {
         int slot = holds.slot(holdId);
         if (slot != HoldTable.NONE) {
             if (holds.state(slot) != HoldTable.OPEN) {
                 throw new Rejection(Reason.UNKNOWN_HOLD, "hold " + holdId + " is " + HoldTable.state(holds.state(slot)) + ", not OPEN");
+            }
+            CrossShardTable.HoldLock lock = crossShard.lock(holdId);
+            if (lock != null && lock.ending()) {
+                throw new Rejection(Reason.UNKNOWN_HOLD, ProtocolRules.endingMessage(holdId, lock));
             }
             return slot;
         }
@@ -310,10 +405,6 @@ final class MoneyRules {
         }
         undo.touch(slot);
         return slot;
-    }
-
-    private String remainingText(int hold) {
-        return format(holds.remainingHi(hold), holds.remainingLo(hold), accounts.assetOf(holds.accountOf(hold)));
     }
 
     private String format(long hi, long lo, int asset) {

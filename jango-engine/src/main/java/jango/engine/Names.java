@@ -84,6 +84,24 @@ public final class Names {
         return "#" + commandId + "#" + leg;
     }
 
+    /** Kinds of protocol records, the third part of their ids. */
+    public static final char PREPARE = 'P';
+    public static final char VOTE = 'V';
+    public static final char COMMIT = 'C';
+    public static final char ABORT = 'A';
+    public static final char DONE = 'D';
+    /** Shards a cluster may have (PostgreSQL's store allows as many). */
+    public static final int MAX_SHARDS = 4096;
+
+    /**
+     * The id of a protocol record of attempt {@code attempt} of transfer {@code transferId}:
+     * {@code #t#a#K#s}. '#' is not in {@link #ID}, so the edge never accepts one and no client id
+     * collides with one; it is stored and deduplicated like a client's.
+     */
+    public static String protocolId(String transferId, int attempt, char kind, int shard) {
+        return "#" + transferId + "#" + attempt + "#" + kind + "#" + shard;
+    }
+
     public static boolean isClearingCreditId(String id) {
         if (id == null || id.length() < 4 || id.charAt(0) != '#') {
             return false;

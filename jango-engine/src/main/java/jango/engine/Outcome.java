@@ -13,7 +13,18 @@ public record Outcome(Kind kind, Result result, String message, int assetScale) 
         ASSET_EXISTS,
         /** The asset exists with another scale ({@code assetScale}); nothing changed. */
         ASSET_CONFLICT,
-        TICK
+        TICK,
+        /**
+         * A transfer that crosses shards started its protocol: the answer comes when every shard
+         * has applied it (or it was refused), from a later entry ({@link Applied#finishedCount()}).
+         */
+        PENDING,
+        /** The same transfer (id and body) is in flight already: this caller waits for its answer too. */
+        JOINED,
+        /** Not applied and nothing stored (503: too many transfers in flight, or one just gave up on a shard); retry. */
+        UNAVAILABLE,
+        /** A protocol record between shards was applied; nobody waits for it. */
+        PROTOCOL
     }
 
     static Outcome of(Kind kind, Result result) {

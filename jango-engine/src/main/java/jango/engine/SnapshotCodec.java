@@ -9,12 +9,15 @@ import java.nio.charset.StandardCharsets;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
- * The engine's state as bytes: position, assets, accounts and open holds, in a canonical order
+ * The engine's state as bytes: position, assets, accounts, open holds and the records of transfers
+ * between shards in flight, in a canonical order
  * (everything sorted by key), so equal states give equal bytes whichever order the slots were
  * filled in, in whichever mode; then the id filter. The state hash is the SHA-256 of the canonical
  * part: equal hashes mean equal states. Stored results and closed holds are not state held in
@@ -23,9 +26,16 @@ import java.util.HexFormat;
  */
 public final class SnapshotCodec {
     private static final int MAGIC = 0x4A4E4753; // "JNGS"
-    /** 3: the id filter's hash reads ids eight bytes at a time (a filter is only valid with the hash that filled it). */
-    private static final int VERSION = 3;
+    /**
+     * 4: the records of transfers between shards (coordinator, participant, pending hold ends).
+     * 3: the id filter's hash reads ids eight bytes at a time (a filter is only valid with the hash
+     * that filled it); read still, as a snapshot with no transfer between shards in flight.
+     */
+    private static final int VERSION = 4;
+    /** Snapshots before transfers between shards: no section of their records. */
+    private static final int VERSION_WITHOUT_CROSS_SHARD = 3;
     private static final int MAX_STRING_BYTES = 1 << 16;
+    private static final int MAX_RECORD_BYTES = 1 << 20;
 
     private SnapshotCodec() {
     }
@@ -94,6 +104,27 @@ public final class SnapshotCodec {
             out.writeLong(holds.remainingLo(slot));
             out.writeLong(holds.expiresAt(slot));
         }
+
+        List<byte[]> records = crossShardRecords(engine.crossShard);
+        out.writeInt(records.size());
+        for (byte[] record : records) {
+            out.writeInt(record.length);
+            out.write(record);
+        }
+    }
+
+    /** Every record of transfers between shards, in one order (kind, then key) whatever order they were made in. */
+    private static List<byte[]> crossShardRecords(CrossShardTable table) {
+        List<byte[]> records = new ArrayList<>();
+        table.coordinators.keySet().stream().sorted().forEach(id -> records.add(CrossShardTable.encode(table.coordinators.get(id))));
+        table.locks.keySet().stream().sorted().forEach(id -> {
+            CrossShardTable.HoldLock lock = table.locks.get(id);
+            if (lock.ending()) {
+                records.add(CrossShardTable.encode(lock));
+            }
+        });
+        table.participants.keySet().stream().sorted().forEach(id -> records.add(CrossShardTable.encode(table.participants.get(id))));
+        return records;
     }
 
     private static Integer[] order(int count, Comparator<Integer> comparator) {
@@ -107,12 +138,17 @@ public final class SnapshotCodec {
 
     /** An engine in the snapshot's state, with the snapshot's id filter, storing into {@code archive}. */
     public static Engine read(InputStream stream, Archive archive) throws IOException {
+        return read(stream, archive, ShardMap.SINGLE);
+    }
+
+    /** As {@link #read(InputStream, Archive)}, for one shard of several. */
+    public static Engine read(InputStream stream, Archive archive, ShardMap shards) throws IOException {
         DataInputStream in = new DataInputStream(stream);
         if (in.readInt() != MAGIC) {
             throw new IOException("not a Jango snapshot (bad magic)");
         }
         int version = in.readInt();
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_WITHOUT_CROSS_SHARD) {
             throw new IOException("snapshot version " + version + " (expected: " + VERSION + ")");
         }
         long seq = in.readLong();
@@ -144,6 +180,19 @@ public final class SnapshotCodec {
             Int128 remaining = Int128.of(in.readLong(), in.readLong());
             holds[i] = new HoldView(id, owner, asset, amount, remaining, in.readLong(), HoldState.OPEN);
         }
+        List<byte[]> crossShard = new ArrayList<>();
+        if (version != VERSION_WITHOUT_CROSS_SHARD) {
+            int recordCount = count(in, "cross-shard records");
+            for (int i = 0; i < recordCount; i++) {
+                int length = in.readInt();
+                if (length < 2 || length > MAX_RECORD_BYTES) {
+                    throw new IOException("corrupt snapshot: cross-shard record of " + length + " bytes");
+                }
+                byte[] record = new byte[length];
+                in.readFully(record);
+                crossShard.add(record);
+            }
+        }
         int filterWords = in.readInt();
         if (filterWords < 0 || (filterWords != 0 && (filterWords < 8 || Integer.bitCount(filterWords) != 1))) {
             throw new IOException("corrupt snapshot: id filter of " + filterWords + " words");
@@ -156,7 +205,7 @@ public final class SnapshotCodec {
             throw new IOException("snapshot trailer missing: the file is cut short");
         }
 
-        Engine engine = new Engine(IdFilter.of(words), archive);
+        Engine engine = new Engine(IdFilter.of(words), archive, shards);
         EngineRestore restore = engine.restore().position(seq, atMicros);
         for (int i = 0; i < assetCodes.length; i++) {
             restore.asset(assetCodes[i], assetScales[i]);
@@ -168,6 +217,11 @@ public final class SnapshotCodec {
         }
         for (HoldView hold : holds) {
             restore.openHold(hold);
+        }
+        try {
+            restore.crossShardRecords(crossShard);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("corrupt snapshot: " + e.getMessage(), e);
         }
         return engine;
     }

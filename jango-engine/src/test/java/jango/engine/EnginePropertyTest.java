@@ -58,7 +58,10 @@ class EnginePropertyTest {
             model.holds.values().forEach(h -> holdStates.add(h.state));
         }
         assertThat(reasons).containsExactlyInAnyOrder(Reason.values());
-        assertThat(kinds).containsExactlyInAnyOrder(Outcome.Kind.values());
+        // The outcomes of transfers between shards never occur in one engine: CrossShardTransferTest covers them.
+        Set<Outcome.Kind> oneShard = EnumSet.complementOf(EnumSet.of(Outcome.Kind.PENDING, Outcome.Kind.JOINED,
+                Outcome.Kind.UNAVAILABLE, Outcome.Kind.PROTOCOL));
+        assertThat(kinds).containsExactlyInAnyOrderElementsOf(oneShard);
         assertThat(holdStates).containsExactlyInAnyOrder(HoldState.values());
     }
 

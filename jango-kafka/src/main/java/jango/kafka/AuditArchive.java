@@ -33,9 +33,14 @@ import java.util.Set;
  * replay closed it (the ids of the holds it closed are kept: memory grows with them). Placing a hold
  * follows the first-commit-wins rule too, so a placement replays exactly. A command that only
  * <em>names</em> another shard's hold (a release routed before the hold existed, a settlement from
- * it) is refused either way, with the same reason, but its message says what the live shard saw at
- * that moment ("does not exist" or "is open on another shard"), which no log records: such a result
- * is compared without its message, and counted.
+ * it) is refused either way, but its reason and message say what the live shard saw at that moment
+ * ("does not exist", UNKNOWN_HOLD, or "is on u5 KRW, not u0 KRW", HOLD_MISMATCH), which no log
+ * records: such a result is compared without them, and counted.
+ *
+ * <p>A transfer between shards that this shard coordinates holds its id with a pending row from
+ * its first entry until its final result (docs/distributed.md, "Multi-shard transfers"); the live
+ * shard saw that row, so the replay is answered with the pending result it made itself until it
+ * makes the final one. Memory holds the transfers in flight at the replay's position.
  */
 final class AuditArchive implements Archive {
     /** Problems listed per shard; past this, they are only counted. */
@@ -51,6 +56,8 @@ final class AuditArchive implements Archive {
     /** Results the replay made that differ from the store's: answered from here, not from the store. */
     private final Map<String, StoredResult> divergent = new HashMap<>();
     private final Set<String> closedHere = new HashSet<>();
+    /** This shard's transfers between shards in flight at the replay's position: their pending results. */
+    private final Map<String, StoredResult> pendingHere = new HashMap<>();
     private final List<String> problems;
     private long resultsChecked;
     private long messagesOfTheMoment;
@@ -97,12 +104,19 @@ final class AuditArchive implements Archive {
         if (made != null) {
             return made;
         }
+        made = pendingHere.get(commandId);
+        if (made != null) {
+            return made;
+        }
         ShardStore.ShardResult row = fetchedResults.get(commandId);
         if (row == null) {
             return null;
         }
         if (row.shard() != shard) {
             return row.stored();
+        }
+        if (row.stored().pending()) {
+            return null; // not begun yet at this position (else pendingHere would have it)
         }
         return row.stored().result().seq() < beforeSeq ? row.stored() : null;
     }
@@ -137,6 +151,40 @@ final class AuditArchive implements Archive {
         }
     }
 
+    /** A transfer between shards began (or began again) here: its pending row, as the live shard wrote it. */
+    @Override
+    public void resultPending(String commandId, long seq, byte[] fingerprint, int attempt) {
+        StoredResult pending = StoredResult.pending(fingerprint, attempt);
+        pendingHere.put(commandId, pending);
+        batchResults.put(commandId, pending);
+        ShardStore.ShardResult row = row(commandId);
+        if (row == null) {
+            problem("shard " + shard + ": transfer " + commandId + " began at seq " + seq + " but the store has no row of it");
+        } else if (row.shard() != shard) {
+            problem("shard " + shard + ": transfer " + commandId + " began at seq " + seq + " but shard " + row.shard() + " stored it");
+        }
+    }
+
+    /** The final result of a transfer between shards, or a protocol record's own: checked like any other. */
+    @Override
+    public void resultStored(long seq, byte[] fingerprint, Result result) {
+        StoredResult made = new StoredResult(fingerprint, result);
+        pendingHere.remove(result.id());
+        batchResults.put(result.id(), made);
+        resultsChecked++;
+        String difference = difference(made, row(result.id()), false);
+        if (difference != null) {
+            divergent.put(result.id(), made);
+            problem("shard " + shard + ": the result of " + result.id() + " at seq " + seq + " " + difference);
+        }
+    }
+
+    /** The store's row of an id, fetched alone when the batch's records did not name it (a deadline on a tick). */
+    private ShardStore.ShardResult row(String commandId) {
+        ShardStore.ShardResult row = fetchedResults.get(commandId);
+        return row != null ? row : store.resultsWithShard(List.of(commandId)).get(commandId);
+    }
+
     private String difference(StoredResult made, ShardStore.ShardResult row, boolean namesForeignHold) {
         if (row == null) {
             return "is not in the store";
@@ -144,21 +192,36 @@ final class AuditArchive implements Archive {
         if (row.shard() != shard) {
             return "is stored by shard " + row.shard();
         }
+        if (row.stored().pending()) {
+            return "is still pending in the store";
+        }
         if (!Arrays.equals(made.fingerprint(), row.stored().fingerprint())) {
             return "was stored for another command body";
         }
         Result replayed = made.result();
         Result stored = row.stored().result();
-        if (namesForeignHold && replayed.status() == stored.status() && replayed.reason() == stored.reason()
+        if (namesForeignHold && replayed.status() == stored.status() && momentary(replayed.reason(), stored.reason())
                 && !java.util.Objects.equals(replayed.message(), stored.message())) {
             messagesOfTheMoment++;
-            replayed = new Result(replayed.id(), replayed.status(), replayed.reason(), stored.message(), replayed.seq(),
+            replayed = new Result(replayed.id(), replayed.status(), stored.reason(), stored.message(), replayed.seq(),
                     replayed.atMicros(), replayed.balances());
         }
         if (!Arrays.equals(ResultCodec.encode(replayed), ResultCodec.encode(stored))) {
             return "differs from the stored one: replay " + made.result() + ", store " + row.stored().result();
         }
         return null;
+    }
+
+    /**
+     * Reasons that may differ with the moment for a hold of another shard: one not placed yet is
+     * UNKNOWN_HOLD, the same hold once open there is HOLD_MISMATCH (it is not the debited account's).
+     */
+    private static boolean momentary(jango.engine.Reason replayed, jango.engine.Reason stored) {
+        return replayed == stored || (isHoldReason(replayed) && isHoldReason(stored));
+    }
+
+    private static boolean isHoldReason(jango.engine.Reason reason) {
+        return reason == jango.engine.Reason.UNKNOWN_HOLD || reason == jango.engine.Reason.HOLD_MISMATCH;
     }
 
     @Override

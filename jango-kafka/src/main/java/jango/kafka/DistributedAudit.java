@@ -74,7 +74,7 @@ public final class DistributedAudit {
         List<String> found = new ArrayList<>();
         AuditArchive archive = new AuditArchive(shard, shards, store, found);
         Engine replayed = TopicReplay.replay(bootstrap, commandsTopic, shard, shards.count(), stored.nextOffset(),
-                new Engine(0, archive), records -> prefetch(archive, records), progress);
+                new Engine(0, archive, shards.map(shard)), records -> prefetch(archive, records), progress);
         String replayHash = SnapshotCodec.stateHash(replayed);
         if (replayed.lastSeq() != stored.engine().lastSeq()) {
             archive.problem("shard " + shard + ": the replay reached seq " + replayed.lastSeq() + " but PostgreSQL is at seq "

@@ -92,7 +92,7 @@ public final class DistributedLedger implements Ledger {
         partitions.forEach(p -> replies.position(p, Duration.ofSeconds(30)));
         this.relay = new OutboxRelay(config, store, producer);
         this.clockMicros = clockMicros;
-        this.writer = new ShardWriters(config, store, shards, new KafkaConsumer<>(writerProperties(config)), producer, relay,
+        this.writer = new ShardWriters(config, store, new KafkaConsumer<>(writerProperties(config)), producer, relay,
                 clockMicros, observer);
         this.writerThread = new Thread(writer, "jango-shard-writer");
         this.relayThread = new Thread(relay, "jango-outbox-relay");
@@ -254,7 +254,10 @@ public final class DistributedLedger implements Ledger {
                     }
                     Wire.Event event = Wire.readEvent(record.value());
                     CompletableFuture<Outcome> waiting = pending.remove(event.correlation());
-                    if (waiting != null) {
+                    if (waiting != null && event.outcome().kind() == Outcome.Kind.UNAVAILABLE) {
+                        // Nothing was applied or stored (a transfer between shards gave up, or too many are in flight).
+                        waiting.completeExceptionally(new LedgerUnavailableException(Code.UNAVAILABLE, event.outcome().message(), 1));
+                    } else if (waiting != null) {
                         waiting.complete(event.outcome());
                     }
                 }

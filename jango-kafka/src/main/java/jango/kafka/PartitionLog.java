@@ -5,7 +5,6 @@ import jango.engine.Command;
 import jango.engine.Leg;
 import jango.engine.Names;
 import jango.engine.Outcome;
-import jango.engine.Status;
 import jango.engine.port.ShardStore;
 import jango.writer.CommandLog;
 import jango.writer.LogBatch;
@@ -33,7 +32,8 @@ import java.util.function.LongSupplier;
  * partition's records here; {@link #next} hands them over in offset order, never with a gap (a gap
  * or an unreadable record halts the shard), after fetching what the batch's ids already have in
  * the store. Answers go out through the outbox, in the same transaction as the state: an event for
- * whoever waits, and the credits a transfer sends to other shards through {@code @clearing}.
+ * whoever waits, and the records of the protocol by which a transfer between shards reserves, then
+ * takes (docs/distributed.md), for the logs of the other shards.
  * Ticks (hold expiries) are records too, produced to the partition, so the log alone rebuilds the
  * shard.
  */
@@ -44,7 +44,6 @@ final class PartitionLog implements CommandLog {
 
     private final int shard;
     private final TopicPartition partition;
-    private final Shards shards;
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
     private final String commandsTopic;
@@ -58,17 +57,15 @@ final class PartitionLog implements CommandLog {
     private int taken;
     private String[] replyTo = new String[64];
     private long[] correlation = new long[64];
-    /** The transfer as sent, where the engine applies one with remote credits redirected to {@code @clearing}. */
-    private Command.Transfer[] crossShard = new Command.Transfer[64];
+    private final TransferCallers callers = new TransferCallers();
     private long tickProducedNanos;
     private volatile boolean loaded;
 
-    PartitionLog(int shard, TopicPartition partition, Shards shards, KafkaConsumer<String, byte[]> consumer,
+    PartitionLog(int shard, TopicPartition partition, KafkaConsumer<String, byte[]> consumer,
                  KafkaProducer<String, byte[]> producer, String commandsTopic, ShardStoreState state, OutboxRelay relay,
                  LongSupplier nanoClock) {
         this.shard = shard;
         this.partition = partition;
-        this.shards = shards;
         this.consumer = consumer;
         this.producer = producer;
         this.commandsTopic = commandsTopic;
@@ -134,21 +131,10 @@ final class PartitionLog implements CommandLog {
         if (i == replyTo.length) {
             replyTo = Arrays.copyOf(replyTo, i * 2);
             correlation = Arrays.copyOf(correlation, i * 2);
-            crossShard = Arrays.copyOf(crossShard, i * 2);
         }
         replyTo[i] = read.replyTo();
         correlation[i] = read.correlation();
-        Command command = read.command();
-        crossShard[i] = null;
-        if (command instanceof Command.Transfer transfer) {
-            Command.Transfer local = shards.withRemoteCreditsToClearing(transfer, shard);
-            if (local != transfer) {
-                crossShard[i] = transfer;
-                command = local;
-            }
-        }
-        // The fingerprint is the command as sent, whatever the shard applies for it.
-        batch.add(command, read.atMicros(), read.value(), read.offset(), read.length());
+        batch.add(read.command(), read.atMicros(), read.value(), read.offset(), read.length());
     }
 
     /** The command ids and hold ids an entry names: what the store is asked about before its batch (the audit asks the same). */
@@ -159,38 +145,65 @@ final class PartitionLog implements CommandLog {
         switch (command) {
             case Command.PlaceHold h -> holdIds.add(h.holdId());
             case Command.Release r -> holdIds.add(r.holdId());
-            case Command.Transfer t -> t.legs().forEach(leg -> {
-                if (leg.holdId() != null) {
-                    holdIds.add(leg.holdId());
-                }
-            });
+            case Command.Transfer t -> legHolds(t.legs(), holdIds);
+            case Command.Prepare p -> {
+                // A tombstone of this attempt's abort refuses the prepare; its legs may name holds of any shard.
+                commandIds.add(Names.protocolId(p.transferId(), p.attempt(), Names.ABORT, p.shard()));
+                legHolds(p.legs(), holdIds);
+            }
+            // A vote for an attempt that ended is answered from the transfer's result; a Done may end it.
+            case Command.Vote v -> commandIds.add(v.transferId());
+            case Command.Done d -> commandIds.add(d.transferId());
             default -> {
+            }
+        }
+    }
+
+    private static void legHolds(List<Leg> legs, Set<String> holdIds) {
+        for (Leg leg : legs) {
+            if (leg.holdId() != null) {
+                holdIds.add(leg.holdId());
             }
         }
     }
 
     @Override
     public void applied(LogBatch batch, int index, Applied applied) {
-        if (applied.kind() == Outcome.Kind.TICK) {
+        Outcome.Kind kind = applied.kind();
+        if (kind == Outcome.Kind.TICK) {
             tickProducedNanos = 0;
         }
         if (!replyTo[index].isEmpty()) {
-            state.publish(new ShardStore.OutboxMessage(0, shard, "events", -1, applied.commandId(),
-                    Wire.event(replyTo[index], correlation[index], applied.outcome())));
+            answerCaller(applied, kind, replyTo[index], correlation[index]);
         }
-        Command.Transfer sent = crossShard[index];
-        if (sent != null && applied.kind() == Outcome.Kind.NEW && applied.status() == Status.APPLIED) {
-            // Step one of a transfer between shards is done here: each remote credit leaves as its own
-            // command (an id no client can use), applied exactly once by the shard that owns the user.
-            for (int leg = 0; leg < sent.legs().size(); leg++) {
-                Leg original = sent.legs().get(leg);
-                if (!Names.isSystem(original.to()) && shards.of(original.to()) != shard) {
-                    Command credit = new Command.Transfer(Names.clearingCreditId(sent.id(), leg),
-                            List.of(new Leg(Names.CLEARING, original.to(), original.asset(), original.amount(), null)));
-                    state.publish(new ShardStore.OutboxMessage(0, shard, "commands", shards.of(original.to()), original.to(),
-                            Wire.command("", 0, applied.atMicros(), credit)));
-                }
+        // A transfer between shards: the records this entry sends go out with its commit, in order per shard.
+        for (int i = 0; i < applied.sendCount(); i++) {
+            Applied.Send send = applied.send(i);
+            state.publish(new ShardStore.OutboxMessage(0, shard, "commands", send.shard(), send.command().transferId(),
+                    Wire.command("", 0, applied.atMicros(), send.command())));
+        }
+        for (int i = 0; i < applied.finishedCount(); i++) {
+            Applied.Finished finished = applied.finished(i);
+            for (TransferCallers.Answer answer : callers.finished(finished.transferId(), finished.outcome())) {
+                state.publish(new ShardStore.OutboxMessage(0, shard, "events", -1, finished.transferId(),
+                        Wire.event(answer.replyTo(), answer.correlation(), answer.outcome())));
             }
+        }
+    }
+
+    /**
+     * A caller's answer, with the entry's commit. A transfer between shards answers later, when it
+     * ended on every shard: its caller waits (and a retry of it joins), at most
+     * {@link TransferCallers#MAX_CALLERS} per transfer.
+     */
+    private void answerCaller(Applied applied, Outcome.Kind kind, String replyTo, long correlation) {
+        Outcome outcome = switch (kind) {
+            case PENDING, JOINED -> callers.wait(applied.commandId(), replyTo, correlation, kind == Outcome.Kind.JOINED);
+            default -> applied.outcome();
+        };
+        if (outcome != null) {
+            state.publish(new ShardStore.OutboxMessage(0, shard, "events", -1, applied.commandId(),
+                    Wire.event(replyTo, correlation, outcome)));
         }
     }
 
@@ -198,7 +211,7 @@ final class PartitionLog implements CommandLog {
     public void answer(LogBatch batch) {
         nextOffset = takenUpTo;
         dropTaken();
-        Arrays.fill(crossShard, 0, batch.size(), null);
+        callers.committed();
         relay.wake();
     }
 
@@ -229,6 +242,7 @@ final class PartitionLog implements CommandLog {
     public void rewind(long position) {
         records.clear();
         taken = 0;
+        callers.uncommitted(); // the entries after the position come again, and wait again
         nextOffset = position;
         consumer.seek(partition, position);
         consumer.resume(List.of(partition));

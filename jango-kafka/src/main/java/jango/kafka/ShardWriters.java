@@ -52,7 +52,6 @@ final class ShardWriters implements Runnable {
 
     private final DistributedConfig config;
     private final ShardStore store;
-    private final Shards shards;
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
     private final OutboxRelay relay;
@@ -62,11 +61,10 @@ final class ShardWriters implements Runnable {
     private volatile boolean running = true;
     private long lastResumeCheck = System.nanoTime();
 
-    ShardWriters(DistributedConfig config, ShardStore store, Shards shards, KafkaConsumer<String, byte[]> consumer,
+    ShardWriters(DistributedConfig config, ShardStore store, KafkaConsumer<String, byte[]> consumer,
                  KafkaProducer<String, byte[]> producer, OutboxRelay relay, LongSupplier clockMicros, LedgerObserver observer) {
         this.config = config;
         this.store = store;
-        this.shards = shards;
         this.consumer = consumer;
         this.producer = producer;
         this.relay = relay;
@@ -171,7 +169,7 @@ final class ShardWriters implements Runnable {
             for (TopicPartition partition : partitions) {
                 int shard = partition.partition();
                 ShardStoreState state = new ShardStoreState(store, shard, config.instanceId());
-                PartitionLog partitionLog = new PartitionLog(shard, partition, shards, consumer, producer,
+                PartitionLog partitionLog = new PartitionLog(shard, partition, consumer, producer,
                         config.commandsTopic(), state, relay, System::nanoTime);
                 ShardLoop loop = new ShardLoop(shard, partitionLog, state, new RetryPolicy(config.retries(),
                         config.firstBackoff().toMillis()), clockMicros, observer, STALL_MS);

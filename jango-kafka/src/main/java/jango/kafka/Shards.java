@@ -3,15 +3,14 @@ package jango.kafka;
 import jango.engine.Command;
 import jango.engine.Leg;
 import jango.engine.Names;
-import org.apache.kafka.common.utils.Utils;
-
-import java.nio.charset.StandardCharsets;
+import jango.engine.ShardMap;
 
 /**
  * Account -> shard: the owner id is the Kafka key and the shard is the partition Kafka's default
  * partitioner would pick for it (murmur2 of the key bytes), so tools that produce by key agree.
  * System owners ({@code @external}, {@code @fees}, {@code @clearing}...) have an account on every
- * shard: a command that names one uses the copy on its own shard.
+ * shard: a command that names one uses the copy on its own shard (for a transfer, the shard of the
+ * leg's other side: {@link ShardMap#debitShard}).
  */
 public final class Shards {
     private final int count;
@@ -27,8 +26,14 @@ public final class Shards {
         return count;
     }
 
+    /** The owner's shard: Kafka's partition for the owner as key, as the engines compute it ({@link ShardMap#murmur2}). */
     public int of(String owner) {
-        return Utils.toPositive(Utils.murmur2(owner.getBytes(StandardCharsets.UTF_8))) % count;
+        return (ShardMap.murmur2(owner) & 0x7fffffff) % count;
+    }
+
+    /** Shard {@code shard}'s map, as its engine applies transfers between shards with it. */
+    public ShardMap map(int shard) {
+        return new ShardMap(shard, count);
     }
 
     /**
@@ -63,46 +68,19 @@ public final class Shards {
     }
 
     /**
-     * The transfer as {@code shard} applies it: each credit to a user of another shard goes to
-     * {@code @clearing} instead (that shard gets the credit as its own command). The same object
-     * when every credit is local.
-     */
-    public Command.Transfer withRemoteCreditsToClearing(Command.Transfer transfer, int shard) {
-        java.util.List<Leg> local = null;
-        for (int i = 0; i < transfer.legs().size(); i++) {
-            Leg leg = transfer.legs().get(i);
-            if (!Names.isSystem(leg.to()) && of(leg.to()) != shard) {
-                if (local == null) {
-                    local = new java.util.ArrayList<>(transfer.legs().subList(0, i));
-                }
-                local.add(new Leg(leg.from(), Names.CLEARING, leg.asset(), leg.amount(), leg.holdId()));
-            } else if (local != null) {
-                local.add(leg);
-            }
-        }
-        return local == null ? transfer : new Command.Transfer(transfer.id(), local);
-    }
-
-    /**
-     * Why this shard layout cannot apply the command in one step, naming the field, or null. A
-     * transfer may credit users on any shard (through {@code @clearing}) but may debit users of
-     * one shard only: debits on two shards cannot be all-or-nothing without a two-phase protocol.
+     * Why the command cannot be applied in distributed mode, naming the field, or null: a transfer
+     * may debit and credit users on any shard (the shards run the protocol between them), but
+     * {@code @clearing} is theirs, for the money between a debit on one shard and a credit on another.
      */
     public String placementError(Command command, String path) {
         if (!(command instanceof Command.Transfer transfer)) {
             return null;
         }
-        String owner = transferOwner(transfer);
-        int shard = of(owner);
         for (int i = 0; i < transfer.legs().size(); i++) {
             Leg leg = transfer.legs().get(i);
             if (leg.from().equals(Names.CLEARING) || leg.to().equals(Names.CLEARING)) {
                 String field = leg.from().equals(Names.CLEARING) ? "from" : "to";
                 return path + "legs[" + i + "]." + field + ": " + Names.CLEARING + " is reserved for transfers between shards";
-            }
-            if (!Names.isSystem(leg.from()) && of(leg.from()) != shard) {
-                return path + "legs[" + i + "].from: " + leg.from() + " is on shard " + of(leg.from()) + " but " + owner
-                        + " is on shard " + shard + "; one command may debit users of one shard only (credits may go anywhere)";
             }
         }
         return null;

@@ -1,7 +1,6 @@
 package jango.kafka;
 
 import jango.engine.Archive;
-import jango.engine.Command;
 import jango.engine.Engine;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -19,7 +18,7 @@ import java.util.function.Consumer;
 /**
  * Replays one shard's partition of the commands topic from offset 0 into a fresh engine, applying
  * each record exactly as the shard writer did: the time in the record (never earlier than the last),
- * transfers with their remote credits sent to {@code @clearing}. The log carries every timestamp,
+ * with the shard's map, so a transfer between shards runs its part of the protocol again. The log carries every timestamp,
  * tick and asset registration, so this gives the shard's state at any offset without the store:
  * {@code jango audit} for distributed mode compares it with what PostgreSQL holds.
  */
@@ -37,17 +36,18 @@ public final class TopicReplay {
      */
     public static Engine replay(String bootstrap, String topic, int shard, int shardCount, long endOffset, Archive archive,
                                 Consumer<String> progress) {
-        return replay(bootstrap, topic, shard, shardCount, endOffset, new Engine(0, archive), records -> { }, progress);
+        return replay(bootstrap, topic, shard, shardCount, endOffset, new Engine(0, archive, new Shards(shardCount).map(shard)),
+                records -> { }, progress);
     }
 
     /**
      * As above, into {@code engine} (fresh, over the archive the caller chose), telling
      * {@code beforeBatch} the records of each poll before any of them is applied (an archive over a
-     * store fetches the ids they name in one query, as the shard writer does).
+     * store fetches the ids they name in one query, as the shard writer does). The engine must be
+     * made with the shard's map ({@link Shards#map}), so transfers between shards run as the writer ran them.
      */
     public static Engine replay(String bootstrap, String topic, int shard, int shardCount, long endOffset, Engine engine,
                                 Consumer<List<Wire.CommandRecord>> beforeBatch, Consumer<String> progress) {
-        Shards shards = new Shards(shardCount);
         TopicPartition partition = new TopicPartition(topic, shard);
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(properties(bootstrap))) {
             consumer.assign(List.of(partition));
@@ -70,7 +70,7 @@ public final class TopicReplay {
                 if (!batch.isEmpty()) {
                     beforeBatch.accept(batch);
                     for (Wire.CommandRecord record : batch) {
-                        apply(engine, shards, shard, record);
+                        apply(engine, record);
                     }
                 }
                 if (System.nanoTime() > reportAt) {
@@ -82,12 +82,8 @@ public final class TopicReplay {
         return engine;
     }
 
-    private static void apply(Engine engine, Shards shards, int shard, Wire.CommandRecord record) {
-        Command command = record.command();
-        if (command instanceof Command.Transfer transfer) {
-            command = shards.withRemoteCreditsToClearing(transfer, shard);
-        }
-        engine.execute(engine.lastSeq() + 1, Math.max(record.atMicros(), engine.lastAtMicros()), command, record.value(),
+    private static void apply(Engine engine, Wire.CommandRecord record) {
+        engine.execute(engine.lastSeq() + 1, Math.max(record.atMicros(), engine.lastAtMicros()), record.command(), record.value(),
                 record.offset(), record.length());
     }
 

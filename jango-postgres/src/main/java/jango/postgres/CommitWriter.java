@@ -2,6 +2,7 @@ package jango.postgres;
 
 import jango.engine.BalanceChange;
 import jango.engine.BalanceView;
+import jango.engine.CrossShardRecord;
 import jango.engine.HoldView;
 import jango.engine.ResultCodec;
 import jango.engine.port.ShardStore;
@@ -35,13 +36,25 @@ final class CommitWriter {
             SET available = EXCLUDED.available, held = EXCLUDED.held, revision = EXCLUDED.revision""";
     /** A hold id already on another shard is left alone here, and found by {@link #FOREIGN_HOLDS}. */
     private static final String UPSERT_HOLD = """
-            INSERT INTO holds (hold_id, shard, account, asset, amount, remaining, expires_at_micros, state)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (hold_id) DO UPDATE SET remaining = EXCLUDED.remaining, state = EXCLUDED.state
+            INSERT INTO holds (hold_id, shard, account, asset, amount, remaining, expires_at_micros, state, locked)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (hold_id) DO UPDATE SET remaining = EXCLUDED.remaining, state = EXCLUDED.state, locked = EXCLUDED.locked
             WHERE holds.shard = EXCLUDED.shard""";
     private static final String FOREIGN_HOLDS = "SELECT hold_id, shard FROM holds WHERE hold_id = ANY (?) AND shard <> ? ORDER BY hold_id LIMIT 1";
     /** No ON CONFLICT: an id another shard stored meanwhile fails the whole commit. */
-    private static final String INSERT_RESULT = "INSERT INTO results (command_id, shard, fingerprint, result) VALUES (?, ?, ?, ?)";
+    private static final String INSERT_RESULT = """
+            INSERT INTO results (command_id, shard, fingerprint, result, pending_attempt) VALUES (?, ?, ?, ?, ?)""";
+    /** A pending row of this shard becomes the next attempt's, or the final result. */
+    private static final String REPLACE_PENDING = """
+            UPDATE results SET fingerprint = ?, result = ?, pending_attempt = ?
+            WHERE command_id = ? AND shard = ? AND pending_attempt IS NOT NULL""";
+    private static final String UPSERT_CROSS_SHARD = """
+            INSERT INTO cross_shard (shard, kind, key, state, record) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (shard, kind, key) DO UPDATE SET state = EXCLUDED.state, record = EXCLUDED.record""";
+    private static final String DELETE_CROSS_SHARD = "DELETE FROM cross_shard WHERE shard = ? AND kind = ? AND key = ?";
+    private static final String DELETE_RESERVATIONS = "DELETE FROM reservations WHERE shard = ? AND transfer_id = ?";
+    private static final String INSERT_RESERVATION = """
+            INSERT INTO reservations (shard, transfer_id, owner, asset, amount) VALUES (?, ?, ?, ?, ?)""";
     private static final String INSERT_HISTORY = """
             INSERT INTO history (owner, asset, shard, seq, revision, at_micros, command_id, type,
                                  available, held, available_delta, held_delta)
@@ -78,6 +91,19 @@ final class CommitWriter {
                         + commit.shard() + " (expected: the committing shard; partition names the target)");
             }
         }
+        keys.clear();
+        for (ShardStore.NewResult result : commit.results()) {
+            if (!keys.add(result.id())) {
+                throw new IllegalArgumentException("results: " + result.id() + " twice (expected: each id's last row once)");
+            }
+        }
+        keys.clear();
+        for (CrossShardRecord record : commit.crossShard()) {
+            if (!keys.add(record.kind() + " " + record.key())) {
+                throw new IllegalArgumentException("crossShard: " + record.kind() + " " + record.key()
+                        + " twice (expected: the last state of each record once)");
+            }
+        }
     }
 
     static void write(Connection connection, ShardCommit commit) throws SQLException {
@@ -85,9 +111,107 @@ final class CommitWriter {
         upsertBalances(connection, commit.shard(), commit.balances());
         upsertHolds(connection, commit.shard(), commit.holds());
         insertResults(connection, commit.shard(), commit.results());
+        replacePending(connection, commit.shard(), commit.results());
         insertHistory(connection, commit.shard(), commit.history());
         insertOutbox(connection, commit.shard(), commit.outbox());
         insertAssets(connection, commit.shard(), commit.assets());
+        writeCrossShard(connection, commit.shard(), commit.crossShard());
+    }
+
+    /**
+     * The shard's records of transfers between shards as the batch left them: written, or deleted
+     * when ended; a participant's reservations with it. The writer hands each record's last state once.
+     */
+    private static void writeCrossShard(Connection connection, int shard, java.util.Collection<CrossShardRecord> records)
+            throws SQLException {
+        if (records.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement upsert = connection.prepareStatement(UPSERT_CROSS_SHARD);
+             PreparedStatement delete = connection.prepareStatement(DELETE_CROSS_SHARD);
+             PreparedStatement dropReserved = connection.prepareStatement(DELETE_RESERVATIONS);
+             PreparedStatement reserve = connection.prepareStatement(INSERT_RESERVATION)) {
+            int upserts = 0;
+            int deletes = 0;
+            int participants = 0;
+            int reservations = 0;
+            for (CrossShardRecord record : records) {
+                String kind = String.valueOf(record.kind());
+                if (record.ended()) {
+                    delete.setInt(1, shard);
+                    delete.setString(2, kind);
+                    delete.setString(3, record.key());
+                    delete.addBatch();
+                    deletes++;
+                } else {
+                    upsert.setInt(1, shard);
+                    upsert.setString(2, kind);
+                    upsert.setString(3, record.key());
+                    upsert.setString(4, record.state());
+                    upsert.setBytes(5, record.bytes());
+                    upsert.addBatch();
+                    upserts++;
+                }
+                if (record.kind() == CrossShardRecord.PARTICIPANT) {
+                    dropReserved.setInt(1, shard);
+                    dropReserved.setString(2, record.key());
+                    dropReserved.addBatch();
+                    participants++;
+                    for (CrossShardRecord.Reservation reserved : record.reservations()) {
+                        reserve.setInt(1, shard);
+                        reserve.setString(2, record.key());
+                        reserve.setString(3, reserved.owner());
+                        reserve.setString(4, reserved.asset());
+                        Amounts.set(reserve, 5, reserved.amount());
+                        reserve.addBatch();
+                        reservations++;
+                    }
+                }
+            }
+            execute(delete, deletes);
+            execute(upsert, upserts);
+            execute(dropReserved, participants);
+            execute(reserve, reservations);
+        }
+    }
+
+    private static void execute(PreparedStatement statement, int rows) throws SQLException {
+        if (rows > 0) {
+            statement.executeBatch();
+        }
+    }
+
+    /** Pending rows of this shard that the batch moved to a new attempt or to their final result. */
+    private static void replacePending(Connection connection, int shard, List<ShardStore.NewResult> results) throws SQLException {
+        List<ShardStore.NewResult> replacing = results.stream().filter(ShardStore.NewResult::replaces).toList();
+        if (replacing.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement update = connection.prepareStatement(REPLACE_PENDING)) {
+            for (ShardStore.NewResult result : replacing) {
+                update.setBytes(1, result.fingerprint());
+                update.setBytes(2, result.pending() ? null : ResultCodec.encode(result.result()));
+                setAttempt(update, 3, result);
+                update.setString(4, result.id());
+                update.setInt(5, shard);
+                update.addBatch();
+            }
+            int[] counts = update.executeBatch();
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] == 0) {
+                    throw new IllegalStateException("commit of shard " + shard + ": the pending result of " + replacing.get(i).id()
+                            + " is not this shard's to replace");
+                }
+            }
+        }
+    }
+
+    private static void setAttempt(PreparedStatement statement, int index, ShardStore.NewResult result) throws SQLException {
+        if (result.pending()) {
+            statement.setInt(index, result.pendingAttempt());
+        } else {
+            statement.setNull(index, Types.INTEGER);
+        }
     }
 
     /** The assets the shard's log registered in this batch (the engine loads exactly these). */
@@ -160,6 +284,7 @@ final class CommitWriter {
                 Amounts.set(upsert, 6, hold.remaining());
                 upsert.setLong(7, hold.expiresAtMicros());
                 upsert.setString(8, hold.state().name());
+                Amounts.set(upsert, 9, hold.locked());
                 upsert.addBatch();
                 ids.add(hold.holdId());
             }
@@ -189,18 +314,21 @@ final class CommitWriter {
     }
 
     private static void insertResults(Connection connection, int shard, List<ShardStore.NewResult> results) throws SQLException {
-        if (results.isEmpty()) {
-            return;
-        }
+        int rows = 0;
         try (PreparedStatement insert = connection.prepareStatement(INSERT_RESULT)) {
             for (ShardStore.NewResult result : results) {
-                insert.setString(1, result.result().id());
+                if (result.replaces()) {
+                    continue;
+                }
+                insert.setString(1, result.id());
                 insert.setInt(2, shard);
                 insert.setBytes(3, result.fingerprint());
-                insert.setBytes(4, ResultCodec.encode(result.result()));
+                insert.setBytes(4, result.pending() ? null : ResultCodec.encode(result.result()));
+                setAttempt(insert, 5, result);
                 insert.addBatch();
+                rows++;
             }
-            insert.executeBatch();
+            execute(insert, rows);
         }
     }
 

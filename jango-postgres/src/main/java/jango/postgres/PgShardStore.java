@@ -161,9 +161,9 @@ public final class PgShardStore implements ShardStore {
             throw e;
         }
         LoadedShard result = loaded.shard();
-        log.info("event=pg_shard_loaded shard={} epoch={} next_offset={} last_seq={} balances={} open_holds={} ms={}",
+        log.info("event=pg_shard_loaded shard={} epoch={} next_offset={} last_seq={} balances={} open_holds={} cross_shard={} ms={}",
                 shard, epoch, result.nextOffset(), result.engine().lastSeq(), loaded.balances(), loaded.holds(),
-                (System.nanoTime() - startNanos) / 1_000_000);
+                loaded.crossShardRecords(), (System.nanoTime() - startNanos) / 1_000_000);
         return result;
     }
 
@@ -310,7 +310,7 @@ public final class PgShardStore implements ShardStore {
         return database.transaction("read of " + commandIds.size() + " results", connection -> {
             Map<String, StoredResult> found = new HashMap<>();
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT command_id, fingerprint, result FROM results WHERE command_id = ANY (?)")) {
+                    "SELECT command_id, fingerprint, result, pending_attempt FROM results WHERE command_id = ANY (?)")) {
                 Array array = connection.createArrayOf("text", commandIds.toArray());
                 try {
                     select.setArray(1, array);
@@ -335,7 +335,7 @@ public final class PgShardStore implements ShardStore {
         return database.transaction("read of " + commandIds.size() + " results with their shards", connection -> {
             Map<String, ShardResult> found = new HashMap<>();
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT command_id, shard, fingerprint, result FROM results WHERE command_id = ANY (?)")) {
+                    "SELECT command_id, shard, fingerprint, result, pending_attempt FROM results WHERE command_id = ANY (?)")) {
                 Array array = connection.createArrayOf("text", commandIds.toArray());
                 try {
                     select.setArray(1, array);
@@ -360,7 +360,7 @@ public final class PgShardStore implements ShardStore {
         return database.transaction("read of " + holdIds.size() + " holds", connection -> {
             Map<String, HoldView> found = new HashMap<>();
             try (PreparedStatement select = connection.prepareStatement("""
-                    SELECT hold_id, account, asset, amount, remaining, expires_at_micros, state
+                    SELECT hold_id, account, asset, amount, remaining, expires_at_micros, state, locked
                     FROM holds WHERE hold_id = ANY (?)""")) {
                 Array array = connection.createArrayOf("text", holdIds.toArray());
                 try {
@@ -461,7 +461,7 @@ public final class PgShardStore implements ShardStore {
         Objects.requireNonNull(holdId, "holdId");
         return database.transaction("read of hold " + holdId, connection -> {
             try (PreparedStatement select = connection.prepareStatement("""
-                    SELECT hold_id, account, asset, amount, remaining, expires_at_micros, state
+                    SELECT hold_id, account, asset, amount, remaining, expires_at_micros, state, locked
                     FROM holds WHERE hold_id = ?""")) {
                 select.setString(1, holdId);
                 try (ResultSet row = select.executeQuery()) {
@@ -475,8 +475,9 @@ public final class PgShardStore implements ShardStore {
     public StoredResult result(String commandId) {
         Objects.requireNonNull(commandId, "commandId");
         return database.transaction("read of the result of " + commandId, connection -> {
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT command_id, fingerprint, result FROM results WHERE command_id = ?")) {
+            try (PreparedStatement select = connection.prepareStatement("""
+                    SELECT command_id, fingerprint, result, pending_attempt FROM results
+                    WHERE command_id = ? AND pending_attempt IS NULL""")) {
                 select.setString(1, commandId);
                 try (ResultSet row = select.executeQuery()) {
                     return row.next() ? ShardLoader.storedResult(row) : null;

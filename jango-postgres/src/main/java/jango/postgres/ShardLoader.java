@@ -8,6 +8,7 @@ import jango.engine.HoldState;
 import jango.engine.HoldView;
 import jango.engine.Result;
 import jango.engine.ResultCodec;
+import jango.engine.ShardMap;
 import jango.engine.port.ShardStore;
 import jango.engine.port.ShardStore.LoadedShard;
 
@@ -15,6 +16,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A shard's committed state into a fresh engine, in the caller's snapshot transaction (so the
@@ -27,7 +30,7 @@ final class ShardLoader {
     }
 
     /** Counts of what was loaded, for the log. */
-    record Loaded(LoadedShard shard, int balances, int holds) {
+    record Loaded(LoadedShard shard, int balances, int holds, int crossShardRecords) {
     }
 
     /**
@@ -36,7 +39,7 @@ final class ShardLoader {
      * mode fetches each batch's ids in one query. Memory is set by accounts and open holds.
      */
     static Loaded load(Connection connection, int shard, long epoch, Archive archive) throws SQLException {
-        Engine engine = new Engine(0, archive);
+        Engine engine = new Engine(0, archive, new ShardMap(shard, shardCount(connection)));
         EngineRestore restore = engine.restore();
         long nextOffset;
         try (PreparedStatement select = connection.prepareStatement(
@@ -57,7 +60,34 @@ final class ShardLoader {
         loadAssets(connection, shard, restore);
         int balances = loadBalances(connection, shard, restore);
         int holds = loadOpenHolds(connection, shard, restore);
-        return new Loaded(new LoadedShard(shard, epoch, nextOffset, engine), balances, holds);
+        int records = loadCrossShard(connection, shard, restore);
+        return new Loaded(new LoadedShard(shard, epoch, nextOffset, engine), balances, holds, records);
+    }
+
+    private static int shardCount(Connection connection) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT shard_count FROM meta WHERE id = 1");
+             ResultSet row = select.executeQuery()) {
+            if (!row.next()) {
+                throw new IllegalStateException("the store has no shard count: run jango init");
+            }
+            return row.getInt(1);
+        }
+    }
+
+    /** The shard's records of transfers between shards in flight (after its accounts and open holds). */
+    private static int loadCrossShard(Connection connection, int shard, EngineRestore restore) throws SQLException {
+        List<byte[]> records = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT record FROM cross_shard WHERE shard = ? ORDER BY kind, key")) {
+            select.setFetchSize(FETCH_ROWS);
+            select.setInt(1, shard);
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    records.add(row.getBytes(1));
+                }
+            }
+        }
+        restore.crossShardRecords(records);
+        return records.size();
     }
 
     private static void loadAssets(Connection connection, int shard, EngineRestore restore) throws SQLException {
@@ -91,7 +121,7 @@ final class ShardLoader {
     private static int loadOpenHolds(Connection connection, int shard, EngineRestore restore) throws SQLException {
         int count = 0;
         try (PreparedStatement select = connection.prepareStatement("""
-                SELECT hold_id, account, asset, amount, remaining, expires_at_micros, state
+                SELECT hold_id, account, asset, amount, remaining, expires_at_micros, state, locked
                 FROM holds WHERE shard = ? AND state = 'OPEN'""")) {
             select.setFetchSize(FETCH_ROWS);
             select.setInt(1, shard);
@@ -105,14 +135,20 @@ final class ShardLoader {
         return count;
     }
 
+    /** A hold row (selected with every column of {@code holds}, locked included). */
     static HoldView holdView(ResultSet row) throws SQLException {
         return new HoldView(row.getString("hold_id"), row.getString("account"), row.getString("asset"),
                 Amounts.get(row, "amount"), Amounts.get(row, "remaining"), row.getLong("expires_at_micros"),
-                HoldState.valueOf(row.getString("state")));
+                HoldState.valueOf(row.getString("state")), Amounts.get(row, "locked"));
     }
 
+    /** A result row (command_id, fingerprint, result, pending_attempt): a final result, or a transfer's pending one. */
     static StoredResult storedResult(ResultSet row) throws SQLException {
         String commandId = row.getString("command_id");
+        int pendingAttempt = row.getInt("pending_attempt");
+        if (!row.wasNull()) {
+            return StoredResult.pending(row.getBytes("fingerprint"), pendingAttempt);
+        }
         Result result;
         try {
             result = ResultCodec.decode(row.getBytes("result"));

@@ -22,7 +22,8 @@ import java.util.HexFormat;
  * The full check over every shard's committed state, in the caller's snapshot transaction, in the
  * order and words of {@code Engine.checkInvariants}: holds, then accounts, then conservation per
  * asset (which counts {@code @clearing}, so money in flight between shards is conserved too).
- * Then a SHA-256 over a canonical dump of assets, balances and holds.
+ * Then a SHA-256 over a canonical dump of assets, balances, holds and the records of transfers
+ * between shards in flight.
  */
 final class StateAudit {
     private static final int FETCH_ROWS = 10_000;
@@ -67,13 +68,29 @@ final class StateAudit {
         if (violation == null) {
             violation = first(connection, """
                     SELECT b.owner || ' ' || b.asset || ' holds ' || b.held || ' but its open holds sum to '
-                           || COALESCE(o.open_held, 0)
+                           || COALESCE(o.open_held, 0) || ' and its reservations for transfers between shards to '
+                           || COALESCE(r.reserved, 0)
                     FROM balances b LEFT JOIN (
                         SELECT shard, account, asset, SUM(remaining) AS open_held FROM holds WHERE state = 'OPEN'
                         GROUP BY shard, account, asset) o
                       ON o.shard = b.shard AND o.account = b.owner AND o.asset = b.asset
-                    WHERE b.held <> COALESCE(o.open_held, 0)
+                    LEFT JOIN (
+                        SELECT shard, owner, asset, SUM(amount) AS reserved FROM reservations GROUP BY shard, owner, asset) r
+                      ON r.shard = b.shard AND r.owner = b.owner AND r.asset = b.asset
+                    WHERE b.held <> COALESCE(o.open_held, 0) + COALESCE(r.reserved, 0)
                     ORDER BY b.owner, b.asset, b.shard LIMIT 1""");
+        }
+        if (violation == null) {
+            violation = first(connection, """
+                    SELECT 'hold ' || hold_id || ' is ' || state || ' but transfers between shards lock ' || locked || ' of it'
+                    FROM holds WHERE locked <> 0 AND state <> 'OPEN' ORDER BY hold_id LIMIT 1""");
+        }
+        if (violation == null) {
+            violation = first(connection, """
+                    SELECT 'reservation of ' || r.owner || ' ' || r.asset || ' for ' || r.transfer_id || ' on shard ' || r.shard
+                           || ' has no participant record'
+                    FROM reservations r LEFT JOIN cross_shard x ON x.shard = r.shard AND x.kind = 'P' AND x.key = r.transfer_id
+                    WHERE x.key IS NULL ORDER BY r.shard, r.transfer_id LIMIT 1""");
         }
         if (violation == null) {
             violation = first(connection, """
@@ -103,6 +120,7 @@ final class StateAudit {
             dumpAssets(connection, out);
             dumpBalances(connection, out);
             dumpHolds(connection, out);
+            dumpCrossShard(connection, out);
             out.writeInt(MAGIC);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a null stream does not fail
@@ -141,7 +159,7 @@ final class StateAudit {
 
     private static void dumpHolds(Connection connection, DataOutputStream out) throws SQLException, IOException {
         try (PreparedStatement select = connection.prepareStatement("""
-                SELECT hold_id, shard, account, asset, amount, remaining, expires_at_micros, state
+                SELECT hold_id, shard, account, asset, amount, remaining, expires_at_micros, state, locked
                 FROM holds ORDER BY hold_id""")) {
             select.setFetchSize(FETCH_ROWS);
             try (ResultSet row = select.executeQuery()) {
@@ -155,6 +173,26 @@ final class StateAudit {
                     writeInt128(out, Amounts.get(row, "remaining"));
                     out.writeLong(row.getLong("expires_at_micros"));
                     writeString(out, row.getString("state"));
+                    writeInt128(out, Amounts.get(row, "locked"));
+                }
+            }
+        }
+    }
+
+    private static void dumpCrossShard(Connection connection, DataOutputStream out) throws SQLException, IOException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT shard, kind, key, state, record FROM cross_shard ORDER BY shard, kind, key")) {
+            select.setFetchSize(FETCH_ROWS);
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    out.writeByte('X');
+                    out.writeInt(row.getInt("shard"));
+                    writeString(out, row.getString("kind"));
+                    writeString(out, row.getString("key"));
+                    writeString(out, row.getString("state"));
+                    byte[] record = row.getBytes("record");
+                    out.writeInt(record.length);
+                    out.write(record);
                 }
             }
         }

@@ -44,7 +44,7 @@ final class ShardDriver {
 
     final int shard;
     private final Random random;
-    private final List<String> users;
+    private List<String> users;
     private final List<Command> issued = new ArrayList<>();
     private final List<String> holdIds = new ArrayList<>();
     private Engine engine;
@@ -86,12 +86,24 @@ final class ShardDriver {
     ShardDriver(int shard, long seed) {
         this.shard = shard;
         this.random = new Random(seed);
-        this.users = List.of("s" + shard + "u1", "s" + shard + "u2", "s" + shard + "u3", "s" + shard + "u4");
+    }
+
+    /** Four users that live on this shard of the store's layout, so every transfer stays on the shard. */
+    private static List<String> users(jango.engine.ShardMap map) {
+        List<String> users = new ArrayList<>();
+        for (int i = 1; users.size() < 4; i++) {
+            String user = "s" + map.self() + "u" + i;
+            if (map.of(user) == map.self()) {
+                users.add(user);
+            }
+        }
+        return List.copyOf(users);
     }
 
     /** Continues from what the store loaded (after acquire or reload). */
     ShardDriver take(LoadedShard loaded) {
         this.engine = loaded.engine();
+        this.users = users(engine.shardMap());
         this.epoch = loaded.epoch();
         this.nextOffset = loaded.nextOffset();
         this.nowMicros = Math.max(nowMicros, engine.lastAtMicros());

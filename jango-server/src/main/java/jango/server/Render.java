@@ -181,6 +181,8 @@ public final class Render {
             json.writeStringField("remaining", amount(hold.remaining(), hold.asset()));
             json.writeStringField("expiresAt", hold.expiresAtMicros() == Command.NO_EXPIRY ? null : time(hold.expiresAtMicros()));
             json.writeStringField("state", hold.state().name());
+            // What transfers in flight between shards have locked of remaining ("0" when none, and always in embedded mode).
+            json.writeStringField("locked", amount(hold.locked(), hold.asset()));
             json.writeEndObject();
         });
     }

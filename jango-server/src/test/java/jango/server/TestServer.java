@@ -33,6 +33,9 @@ public final class TestServer implements AutoCloseable {
     public final JangoMetrics metrics;
     public final JangoServer server;
     private final List<AutoCloseable> closeAfter = new ArrayList<>();
+    /** The servers the HTTP helpers ask in turn: this one, then those of {@link #askingInTurn}. */
+    private final List<JangoServer> asked = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     /** Serves {@code ledger} (closed by {@link #close()}); the ledger does not report to these metrics. */
@@ -116,6 +119,24 @@ public final class TestServer implements AutoCloseable {
         return server.port();
     }
 
+    /**
+     * From now on the HTTP helpers ask this server and {@code others} in turn, one request each
+     * (instances of one distributed cluster: the contract must hold whichever is asked). The others
+     * close with this one.
+     */
+    public TestServer askingInTurn(TestServer... others) {
+        asked.add(server);
+        for (TestServer other : others) {
+            asked.add(other.server);
+            closeAfter.add(other);
+        }
+        return this;
+    }
+
+    private int nextPort() {
+        return asked.isEmpty() ? server.port() : asked.get(Math.floorMod(turn.getAndIncrement(), asked.size())).port();
+    }
+
     public record Reply(int status, String body, HttpResponse<String> raw) {
         public JsonNode json() {
             try {
@@ -136,7 +157,7 @@ public final class TestServer implements AutoCloseable {
     }
 
     public Reply send(String method, String path, String body, String... headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nextPort() + path))
                 .timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {

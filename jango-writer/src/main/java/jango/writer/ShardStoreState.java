@@ -3,6 +3,7 @@ package jango.writer;
 import jango.engine.Applied;
 import jango.engine.BalanceChange;
 import jango.engine.BalanceView;
+import jango.engine.CrossShardRecord;
 import jango.engine.Engine;
 import jango.engine.HoldView;
 import jango.engine.Outcome;
@@ -34,6 +35,8 @@ public final class ShardStoreState implements StateStore {
     private final List<BalanceChange> history = new ArrayList<>();
     private final List<ShardStore.OutboxMessage> outbox = new ArrayList<>();
     private final Map<String, Integer> assets = new LinkedHashMap<>();
+    /** Records of transfers between shards, the last state of each in the batch. */
+    private final Map<String, CrossShardRecord> crossShard = new LinkedHashMap<>();
     private volatile boolean haltRecorded;
 
     /** @param owner who takes the shard (the instance id, written in the store for operators) */
@@ -75,7 +78,9 @@ public final class ShardStoreState implements StateStore {
         for (int i = 0; i < applied.balanceCount(); i++) {
             if (applied.changed(i)) {
                 BalanceChange change = applied.change(i);
-                history.add(change);
+                if (applied.historic(i)) {
+                    history.add(change);
+                }
                 balances.put(change.account() + '\u0000' + change.asset(),
                         new BalanceView(change.account(), change.asset(), change.available(), change.held(), change.revision()));
             }
@@ -85,6 +90,10 @@ public final class ShardStoreState implements StateStore {
         }
         if (applied.kind() == Outcome.Kind.ASSET_CREATED) {
             assets.put(applied.assetCode(), applied.registeredScale());
+        }
+        for (int i = 0; i < applied.recordCount(); i++) {
+            CrossShardRecord record = applied.record(i);
+            crossShard.put(record.kind() + record.key(), record);
         }
     }
 
@@ -100,7 +109,7 @@ public final class ShardStoreState implements StateStore {
             outbox.addAll(changeRows.rows(shard, history, engine.assetScales()));
             store.commit(new ShardStore.ShardCommit(shard, epoch, batch.endPosition(), engine.lastSeq(), engine.lastAtMicros(),
                     List.copyOf(balances.values()), List.copyOf(holds.values()), List.copyOf(archive.newResults()),
-                    List.copyOf(history), List.copyOf(outbox), Map.copyOf(assets)));
+                    List.copyOf(history), List.copyOf(outbox), Map.copyOf(assets), List.copyOf(crossShard.values())));
         } catch (ShardStore.Fenced e) {
             throw new LostOwnership(e.getMessage());
         } catch (ShardStore.Unavailable e) {
@@ -118,6 +127,7 @@ public final class ShardStoreState implements StateStore {
         history.clear();
         outbox.clear();
         assets.clear();
+        crossShard.clear();
         archive.clear();
     }
 

@@ -3,6 +3,7 @@ package jango.writer;
 import jango.engine.Applied;
 import jango.engine.Archive;
 import jango.engine.HoldView;
+import jango.engine.Result;
 import jango.engine.StoredResult;
 import jango.engine.port.ShardStore;
 
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,7 +30,8 @@ public final class StoreArchive implements Archive {
     private Map<String, HoldView> fetchedHolds = Map.of();
     private final Map<String, StoredResult> batchResults = new HashMap<>();
     private final Map<String, HoldView> batchHolds = new HashMap<>();
-    private final List<ShardStore.NewResult> newResults = new ArrayList<>();
+    /** The rows the batch writes, by id: the last one of each id, inserted or replacing a pending row. */
+    private final Map<String, ShardStore.NewResult> newResults = new LinkedHashMap<>();
 
     public StoreArchive(ShardStore store) {
         this.store = store;
@@ -62,7 +65,7 @@ public final class StoreArchive implements Archive {
 
     /** The results the batch made, for its commit. */
     public List<ShardStore.NewResult> newResults() {
-        return newResults;
+        return new ArrayList<>(newResults.values());
     }
 
     @Override
@@ -81,7 +84,36 @@ public final class StoreArchive implements Archive {
     public void resultStored(Applied applied, byte[] fingerprint, int offset, int length) {
         StoredResult stored = new StoredResult(Arrays.copyOfRange(fingerprint, offset, offset + length), applied.result());
         batchResults.put(applied.commandId(), stored);
-        newResults.add(new ShardStore.NewResult(stored.fingerprint(), stored.result()));
+        write(applied.commandId(), stored.fingerprint(), stored.result(), 0, pendingInStore(applied.commandId()));
+    }
+
+    @Override
+    public void resultPending(String commandId, long seq, byte[] fingerprint, int attempt) {
+        batchResults.put(commandId, StoredResult.pending(fingerprint, attempt));
+        write(commandId, fingerprint, null, attempt, pendingInStore(commandId));
+    }
+
+    /**
+     * A protocol record's own result (a new row), or the final result of a transfer between shards,
+     * which replaces the pending row its coordinator (this shard) wrote when the transfer began.
+     */
+    @Override
+    public void resultStored(long seq, byte[] fingerprint, Result result) {
+        batchResults.put(result.id(), new StoredResult(fingerprint, result));
+        boolean protocolRecord = result.id().startsWith("#");
+        write(result.id(), fingerprint, result, 0, !protocolRecord);
+    }
+
+    /** A row of this batch: an id written earlier in the batch keeps that row's insert or update. */
+    private void write(String id, byte[] fingerprint, Result result, int pendingAttempt, boolean pendingInStore) {
+        ShardStore.NewResult earlier = newResults.get(id);
+        boolean replaces = earlier != null ? earlier.replaces() : pendingInStore;
+        newResults.put(id, new ShardStore.NewResult(id, fingerprint, result, pendingAttempt, replaces));
+    }
+
+    private boolean pendingInStore(String commandId) {
+        StoredResult fetched = fetchedResults.get(commandId);
+        return fetched != null && fetched.pending();
     }
 
     @Override

@@ -3,6 +3,7 @@ package jango.engine.port;
 import jango.engine.BalanceChange;
 import jango.engine.Archive;
 import jango.engine.BalanceView;
+import jango.engine.CrossShardRecord;
 import jango.engine.Engine;
 import jango.engine.StoredResult;
 import jango.engine.HoldView;
@@ -65,10 +66,29 @@ public interface ShardStore extends AutoCloseable {
      */
     record ShardCommit(int shard, long epoch, long nextOffset, long lastSeq, long lastAtMicros,
                        Collection<BalanceView> balances, Collection<HoldView> holds, List<NewResult> results,
-                       List<BalanceChange> history, List<OutboxMessage> outbox, Map<String, Integer> assets) {
+                       List<BalanceChange> history, List<OutboxMessage> outbox, Map<String, Integer> assets,
+                       Collection<CrossShardRecord> crossShard) {
+        /** A batch with no record of a transfer between shards. */
+        public ShardCommit(int shard, long epoch, long nextOffset, long lastSeq, long lastAtMicros,
+                           Collection<BalanceView> balances, Collection<HoldView> holds, List<NewResult> results,
+                           List<BalanceChange> history, List<OutboxMessage> outbox, Map<String, Integer> assets) {
+            this(shard, epoch, nextOffset, lastSeq, lastAtMicros, balances, holds, results, history, outbox, assets, List.of());
+        }
     }
 
-    record NewResult(byte[] fingerprint, Result result) {
+    /**
+     * A result row to write under {@code id}: a final result, or ({@code result} null) the pending
+     * row of a transfer in flight between shards in attempt {@code pendingAttempt}. {@code replaces}
+     * says the row exists already as a pending one of this shard (a new attempt, or the final result).
+     */
+    record NewResult(String id, byte[] fingerprint, Result result, int pendingAttempt, boolean replaces) {
+        public NewResult(byte[] fingerprint, Result result) {
+            this(result.id(), fingerprint, result, 0, false);
+        }
+
+        public boolean pending() {
+            return result == null;
+        }
     }
 
     /**
@@ -84,7 +104,7 @@ public interface ShardStore extends AutoCloseable {
     /** Deletes published rows (the broker acknowledged them). */
     void deleteOutbox(Collection<Long> ids);
 
-    /** The stored results of these command ids, on whichever shard (ids are global). */
+    /** The stored results of these command ids, on whichever shard (ids are global); pending ones too ({@link StoredResult#pending()}). */
     Map<String, StoredResult> results(Collection<String> commandIds);
 
     /**
@@ -117,6 +137,7 @@ public interface ShardStore extends AutoCloseable {
 
     HoldView hold(String holdId);
 
+    /** The final result of a command, or null (a transfer still in flight between shards has none yet). */
     StoredResult result(String commandId);
 
     /** Newest first; {@code cursor} null for the first page. @throws IllegalArgumentException for a bad cursor */
