@@ -68,8 +68,12 @@ import java.util.concurrent.TimeoutException;
  */
 public final class TestKafka implements AutoCloseable {
     public static final String HOST = "127.0.0.1";
-    /** How long {@link #start} and {@link #restart()} wait for the broker to answer; {@code -Django.kafka.startSecs=N}. */
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(Long.getLong("jango.kafka.startSecs", 30));
+    /**
+     * How long {@link #start} and {@link #restart()} wait for the broker to answer;
+     * {@code -Django.kafka.startSecs=N}. Generous: with two test JVMs on 2 busy cores a broker took
+     * more than 30 s to open its port while it was making progress; a dead one fails at once.
+     */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(Long.getLong("jango.kafka.startSecs", 120));
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     /** Every child still running, killed when the test JVM exits (the child also watches its parent). */
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
