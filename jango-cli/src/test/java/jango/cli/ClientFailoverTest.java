@@ -61,8 +61,9 @@ class ClientFailoverTest {
     }
 
     private static Child serve(Path dir, String name, String[] connection) throws Exception {
+        // Its own data directory (webhook store): the default ./data is shared with every other test JVM.
         List<String> args = new ArrayList<>(List.of("serve", "--mode", "distributed", "--port", "0", "--instance-id", name,
-                "--session-timeout-ms", "6000"));
+                "--session-timeout-ms", "6000", "--data-dir", dir.resolve("data-" + name).toString()));
         args.addAll(List.of(connection));
         return Child.start(dir.resolve(name + ".log"), args.toArray(String[]::new));
     }

@@ -91,7 +91,10 @@ class DistributedClusterTest {
     static Child start(String name) throws Exception {
         Child child = Child.start(dir.resolve(name + "-" + System.nanoTime() + ".log"), "serve", "--mode", "distributed", "--port", "0",
                 "--instance-id", name, "--kafka", kafka.bootstrap(), "--postgres", postgres.jdbcUrl(),
-                "--pg-user", postgres.config().user(), "--pg-password", postgres.config().password(), "--session-timeout-ms", String.valueOf(SESSION_MS));
+                "--pg-user", postgres.config().user(), "--pg-password", postgres.config().password(), "--session-timeout-ms", String.valueOf(SESSION_MS),
+                // Its own data directory (webhook store), kept across its restarts: the default ./data
+                // is shared with every other test JVM.
+                "--data-dir", dir.resolve("data-" + name).toString());
         instances.put(name, child);
         return child;
     }
