@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * kill -9 under concurrent load, again and again, on one data directory. After each restart:
  * every acknowledged result is stored exactly as it was answered, every command applied at most
  * once, balances equal the sum of the APPLIED commands, and every asset sums to zero. Finally
- * {@code jango audit} replays the whole journal and passes. Rounds: -Django.crash.rounds (default 5).
+ * {@code jango audit} replays the whole journal and passes. Rounds: -Django.crash.rounds (default 3).
  */
 class CrashTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,7 +47,7 @@ class CrashTest {
 
     @Test
     void killNineUnderLoadLosesNothingAcknowledgedAndAppliesNothingTwice(@TempDir Path dir) throws Exception {
-        int rounds = Integer.getInteger("jango.crash.rounds", 5);
+        int rounds = Integer.getInteger("jango.crash.rounds", 3);
         long seed = Long.getLong("jango.crash.seed", System.nanoTime());
         Random random = new Random(seed);
         Path data = dir.resolve("data");
