@@ -36,17 +36,7 @@ public record ChangeEvent(int shard, int index, int count, int scale, BalanceCha
         out.writeInt(index);
         out.writeInt(count);
         out.writeByte(scale);
-        out.writeLong(change.seq());
-        out.writeLong(change.atMicros());
-        out.writeString(change.commandId());
-        out.writeString(change.type());
-        out.writeString(change.account());
-        out.writeString(change.asset());
-        out.writeInt128(change.available());
-        out.writeInt128(change.held());
-        out.writeInt128(change.availableDelta());
-        out.writeInt128(change.heldDelta());
-        out.writeLong(change.revision());
+        change.write(out);
     }
 
     public byte[] encode() {
@@ -66,8 +56,7 @@ public record ChangeEvent(int shard, int index, int count, int scale, BalanceCha
         int index = in.readInt();
         int count = in.readInt();
         int scale = in.readByte();
-        BalanceChange change = new BalanceChange(in.readLong(), in.readLong(), in.readString(), in.readString(), in.readString(),
-                in.readString(), in.readInt128(), in.readInt128(), in.readInt128(), in.readInt128(), in.readLong());
+        BalanceChange change = BalanceChange.read(in);
         if (in.remaining() != 0) {
             throw new IllegalArgumentException("change event with " + in.remaining() + " bytes left over");
         }

@@ -14,17 +14,7 @@ final class ChangeCodec {
     static byte[] encode(BalanceChange change, ByteWriter out) {
         out.reset();
         out.writeByte(FORMAT);
-        out.writeLong(change.seq());
-        out.writeLong(change.atMicros());
-        out.writeString(change.commandId());
-        out.writeString(change.type());
-        out.writeString(change.account());
-        out.writeString(change.asset());
-        out.writeInt128(change.available());
-        out.writeInt128(change.held());
-        out.writeInt128(change.availableDelta());
-        out.writeInt128(change.heldDelta());
-        out.writeLong(change.revision());
+        change.write(out);
         return out.toByteArray();
     }
 
@@ -34,10 +24,6 @@ final class ChangeCodec {
         if (format != FORMAT) {
             throw new IllegalStateException("feed record format " + format + " (expected: " + FORMAT + ")");
         }
-        long seq = in.readLong();
-        long atMicros = in.readLong();
-        String commandId = in.readString();
-        return new BalanceChange(seq, atMicros, commandId, in.readString(), in.readString(), in.readString(),
-                in.readInt128(), in.readInt128(), in.readInt128(), in.readInt128(), in.readLong());
+        return BalanceChange.read(in);
     }
 }
