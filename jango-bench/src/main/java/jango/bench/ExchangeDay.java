@@ -4,6 +4,7 @@ import jango.engine.Command;
 import jango.engine.Decimal;
 import jango.engine.Int128;
 import jango.engine.Leg;
+import jango.engine.ShardMap;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,10 @@ public final class ExchangeDay {
     private final List<String> bases;
     private final double[] zipfCdf;
     private final long seed;
+    /** Each account's shard in distributed mode with {@code shards} shards (all 0 with one). */
+    private final int[] shardOf;
+    /** The share of trades whose seller is on another shard than the buyer; negative: as the draw falls. */
+    private final double crossShard;
 
     /**
      * @param accounts number of user accounts
@@ -37,6 +42,16 @@ public final class ExchangeDay {
      * @param zipfExponent skew of owner popularity (1.0-1.2 is typical; 0 is uniform)
      */
     public ExchangeDay(int accounts, int assets, double zipfExponent, long seed) {
+        this(accounts, assets, zipfExponent, seed, 1, -1);
+    }
+
+    /**
+     * The day for a ledger of {@code shards} shards (distributed mode), where the share
+     * {@code crossShard} of the trades has its buyer and seller on different shards, so the trade's
+     * settlement is a transfer between shards; with a negative share the seller is drawn as with one
+     * shard (with 4 shards, about three in four trades then cross).
+     */
+    public ExchangeDay(int accounts, int assets, double zipfExponent, long seed, int shards, double crossShard) {
         if (accounts < 2) {
             throw new IllegalArgumentException("accounts: " + accounts + " (expected: >= 2)");
         }
@@ -47,6 +62,16 @@ public final class ExchangeDay {
         this.bases = List.of(BASE_NAMES).subList(0, assets - 1);
         this.zipfCdf = zipfCdf(accounts, zipfExponent);
         this.seed = seed;
+        if (shards < 1 || crossShard > 1 || (crossShard > 0 && shards < 2)) {
+            throw new IllegalArgumentException("shards " + shards + ", cross-shard share " + crossShard
+                    + " (expected: 1 or more shards; a share up to 1, above 0 only with 2 or more shards)");
+        }
+        this.shardOf = new int[accounts];
+        ShardMap map = new ShardMap(0, shards);
+        for (int a = 0; a < accounts; a++) {
+            shardOf[a] = map.of(owner(a));
+        }
+        this.crossShard = crossShard;
     }
 
     private static double[] zipfCdf(int n, double exponent) {
@@ -131,7 +156,7 @@ public final class ExchangeDay {
         /** hold quote (buyer) + hold base (seller) + settle 3 legs from the holds + release the slack. */
         private void trade(List<Command> step) {
             int buyer = zipf();
-            int seller = zipf();
+            int seller = crossShard < 0 ? zipf() : seller(buyer, random.nextDouble() < crossShard);
             while (seller == buyer) {
                 seller = random.nextInt(accounts);
             }
@@ -152,6 +177,27 @@ public final class ExchangeDay {
             if (slackMinor > 0) {
                 step.add(new Command.Release(id(), buyHold, null));
             }
+        }
+
+        /**
+         * A popular seller on another shard than the buyer's ({@code cross}) or on the same one:
+         * Zipf draws until one fits, then the first account that fits after a uniform start.
+         */
+        private int seller(int buyer, boolean cross) {
+            for (int tries = 0; tries < 64; tries++) {
+                int candidate = zipf();
+                if (candidate != buyer && (shardOf[candidate] != shardOf[buyer]) == cross) {
+                    return candidate;
+                }
+            }
+            int start = random.nextInt(accounts);
+            for (int i = 0; i < accounts; i++) {
+                int candidate = (start + i) % accounts;
+                if (candidate != buyer && (shardOf[candidate] != shardOf[buyer]) == cross) {
+                    return candidate;
+                }
+            }
+            return cross ? zipf() : buyer; // no account fits (every account on one shard): as it falls
         }
 
         private String id() {

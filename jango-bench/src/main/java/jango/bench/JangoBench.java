@@ -40,10 +40,11 @@ public final class JangoBench {
      * @param streams     run the channel side (feed log, webhooks, streams) in the embedded Jango, as jango serve does
      */
     public record Options(String url, int durationSeconds, int singlesSeconds, int accounts, int assets, double zipf,
-                          int concurrency, int batchSize, long seed, String protocol, int callers, int subscribers, boolean streams) {
+                          int concurrency, int batchSize, long seed, String protocol, int callers, int subscribers, boolean streams,
+                          int shards, double crossShard) {
         public Options(String url, int durationSeconds, int singlesSeconds, int accounts, int assets, double zipf,
                        int concurrency, int batchSize, long seed) {
-            this(url, durationSeconds, singlesSeconds, accounts, assets, zipf, concurrency, batchSize, seed, "http", 0, 0, true);
+            this(url, durationSeconds, singlesSeconds, accounts, assets, zipf, concurrency, batchSize, seed, "http", 0, 0, true, 1, -1);
         }
 
         public Options {
@@ -57,6 +58,9 @@ public final class JangoBench {
             check(concurrency >= 1 && concurrency <= 256, "--concurrency", concurrency, "1..256");
             check(batchSize >= 1 && batchSize <= JangoServer.MAX_BATCH_COMMANDS, "--batch", batchSize, "1..10000");
             check(zipf >= 0 && zipf <= 3, "--zipf", zipf, "0..3");
+            check(shards >= 1 && shards <= 1024, "--shards", shards, "1..1024");
+            check(crossShard == -1 || (crossShard >= 0 && crossShard <= 1 && shards > 1), "--cross-shard", crossShard,
+                    "0..1 of the trades, with --shards 2 or more (the ledger's shard count)");
         }
 
         private static void check(boolean ok, String name, Object value, String expected) {
@@ -177,7 +181,12 @@ public final class JangoBench {
         try (Driver driver = options.protocol().equals("grpc")
                 ? new GrpcDriver(url.replaceFirst("^https?://", ""), options.batchSize(), Math.max(4, options.concurrency()))
                 : http) {
-            ExchangeDay day = new ExchangeDay(options.accounts(), options.assets(), options.zipf(), options.seed());
+            ExchangeDay day = new ExchangeDay(options.accounts(), options.assets(), options.zipf(), options.seed(),
+                    options.shards(), options.crossShard());
+            if (options.crossShard() >= 0) {
+                out.printf("bench: %.0f%% of the trades between a buyer and a seller on different shards (of %d)%n",
+                        options.crossShard() * 100, options.shards());
+            }
             setUp(http, day);
             out.println("bench: commands go over " + (driver == http ? "HTTP/JSON" : "gRPC through the Java client (jango-client)"));
             return work.run(new Drivers(http, driver), day);

@@ -64,6 +64,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-streams", description = "run the embedded Jango without the channel side (feed log, webhooks, streams)")
     boolean noStreams;
 
+    @Option(names = "--shards", defaultValue = "1",
+            description = "the shard count of the distributed ledger under --url, for --cross-shard (default: ${DEFAULT-VALUE})")
+    int shards;
+
+    @Option(names = "--cross-shard", paramLabel = "SHARE",
+            description = "share of the trades (0..1) whose buyer and seller are on different shards, with --shards;"
+                    + " default: as the owners fall")
+    Double crossShard;
+
     @Option(names = "--json", description = "write the machine-readable report here")
     Path json;
 
@@ -80,7 +89,7 @@ final class BenchCommand implements Callable<Integer> {
         JangoBench.Options options;
         try {
             options = new JangoBench.Options(url, durationSeconds, singlesSeconds, accounts, assets, zipf, concurrency, batchSize, seed,
-                    protocol, callers, subscribers, !noStreams);
+                    protocol, callers, subscribers, !noStreams, shards, crossShard == null ? -1 : crossShard);
         } catch (IllegalArgumentException e) {
             System.err.println("bench: " + e.getMessage());
             return 2;

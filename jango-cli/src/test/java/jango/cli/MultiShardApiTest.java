@@ -113,6 +113,47 @@ class MultiShardApiTest extends ApiContract {
         assertClearingSettled();
     }
 
+    /**
+     * A batch is applied in order in embedded mode, so a client may send an exchange's whole trade
+     * in one: fund, hold both sides, settle between shards, release the buyer's slack, pay the
+     * seller out. Here the settlement's coordinator is the seller's shard, the buyer's hold is on
+     * another, the release names a hold placed earlier in the same batch, and the withdrawal spends
+     * money the settlement credits: each must see what the commands before it did.
+     */
+    @Test
+    void aWholeTradeInOneBatchAppliesInOrderAsInEmbeddedMode() {
+        String buyer = userOn(2);
+        String seller = userOn(3);
+        String bid = "bid-" + buyer;
+        String ask = "ask-" + seller;
+        String[] commands = {
+                "{\"id\":\"" + id() + "\",\"type\":\"deposit\",\"account\":\"" + buyer + "\",\"asset\":\"USDT\",\"amount\":\"1000\"}",
+                "{\"id\":\"" + id() + "\",\"type\":\"deposit\",\"account\":\"" + seller + "\",\"asset\":\"BTC\",\"amount\":\"2\"}",
+                "{\"id\":\"" + id() + "\",\"type\":\"hold\",\"account\":\"" + buyer + "\",\"asset\":\"USDT\",\"amount\":\"600\",\"hold\":\"" + bid + "\"}",
+                "{\"id\":\"" + id() + "\",\"type\":\"hold\",\"account\":\"" + seller + "\",\"asset\":\"BTC\",\"amount\":\"1\",\"hold\":\"" + ask + "\"}",
+                "{\"id\":\"" + id() + "\",\"type\":\"transfer\",\"legs\":["
+                        + "{\"from\":\"" + seller + "\",\"to\":\"" + buyer + "\",\"asset\":\"BTC\",\"amount\":\"0.01\",\"hold\":\"" + ask + "\"},"
+                        + "{\"from\":\"" + buyer + "\",\"to\":\"" + seller + "\",\"asset\":\"USDT\",\"amount\":\"495\",\"hold\":\"" + bid + "\"},"
+                        + "{\"from\":\"" + buyer + "\",\"to\":\"@fees\",\"asset\":\"USDT\",\"amount\":\"5\",\"hold\":\"" + bid + "\"}]}",
+                "{\"id\":\"" + id() + "\",\"type\":\"release\",\"hold\":\"" + bid + "\"}",
+                "{\"id\":\"" + id() + "\",\"type\":\"withdraw\",\"account\":\"" + seller + "\",\"asset\":\"USDT\",\"amount\":\"495\"}",
+                "{\"id\":\"" + id() + "\",\"type\":\"withdraw\",\"account\":\"" + buyer + "\",\"asset\":\"BTC\",\"amount\":\"0.01\"}"};
+        Reply batch = jango.post("/v1/commands/batch", "{\"commands\":[" + String.join(",", commands) + "]}");
+        assertThat(batch.status()).as(batch.toString()).isEqualTo(200);
+        JsonNode results = batch.json().get("results");
+        assertThat(results).hasSize(commands.length);
+        for (JsonNode result : results) {
+            assertThat(result.get("status").asText()).as(batch.toString()).isEqualTo("APPLIED");
+        }
+        assertThat(balance(buyer, "USDT").get("available").asText()).isEqualTo("500");
+        assertThat(balance(buyer, "USDT").get("held").asText()).isEqualTo("0");
+        assertThat(balance(buyer, "BTC").get("available").asText()).isEqualTo("0");
+        assertThat(balance(seller, "USDT").get("available").asText()).isEqualTo("0");
+        assertThat(balance(seller, "BTC").get("held").asText()).isEqualTo("0.99");
+        assertThat(jango.get("/v1/holds/" + bid).json().get("state").asText()).isEqualTo("RELEASED");
+        assertClearingSettled();
+    }
+
     @Test
     void aRefusalOnAnotherShardNamesTheLowestFailingLegAndTakesNothing() {
         String a = userOn(2);

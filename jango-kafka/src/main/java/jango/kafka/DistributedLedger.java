@@ -42,6 +42,8 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -70,6 +72,11 @@ public final class DistributedLedger implements Ledger {
     private final Thread replyThread;
     private final Map<Long, CompletableFuture<Outcome>> pending = new ConcurrentHashMap<>();
     private final AtomicLong correlations = new AtomicLong();
+    /**
+     * Sends of batch commands that wait for earlier ones ({@link BatchOrder}): never on the
+     * producer's or the reply reader's thread, which complete what they wait for.
+     */
+    private final ExecutorService deferredSends = Executors.newVirtualThreadPerTaskExecutor();
     private final LiveAssets assets;
     private final ChangeTail changeTail;
     private volatile boolean closing;
@@ -147,17 +154,44 @@ public final class DistributedLedger implements Ledger {
         if (closing) {
             return CompletableFuture.failedFuture(new LedgerUnavailableException(Code.UNAVAILABLE, "the service is stopping", 1));
         }
+        BatchOrder order = new BatchOrder(shards, commands);
         List<CompletableFuture<Outcome>> answers = new ArrayList<>(commands.size());
+        // When the commands after each may be sent (BatchOrder): its answer, or the broker's acknowledgement.
+        List<CompletableFuture<?>> sequenced = new ArrayList<>(commands.size());
         try {
-            for (Command command : commands) {
-                answers.add(command instanceof Command.RegisterAsset register ? CompletableFuture.completedFuture(register(register))
-                        : send(command));
+            for (int i = 0; i < commands.size(); i++) {
+                Command command = commands.get(i);
+                if (command instanceof Command.RegisterAsset register) {
+                    answers.add(CompletableFuture.completedFuture(register(register)));
+                    sequenced.add(answers.get(i));
+                    continue;
+                }
+                int[] waitsFor = order.waitsFor(i);
+                String releaseOwner = order.releaseOwner(i);
+                CompletableFuture<Sent> sent;
+                if (waitsFor.length == 0) {
+                    sent = CompletableFuture.completedFuture(send(command, releaseOwner));
+                } else {
+                    CompletableFuture<?>[] before = new CompletableFuture<?>[waitsFor.length];
+                    for (int w = 0; w < waitsFor.length; w++) {
+                        before[w] = sequenced.get(waitsFor[w]);
+                    }
+                    // Whatever became of them (applied, refused, 503): the command is applied on its own, as in embedded mode.
+                    sent = CompletableFuture.allOf(before).handleAsync((ignored, error) -> send(command, releaseOwner), deferredSends);
+                }
+                CompletableFuture<Outcome> answer = sent.thenCompose(Sent::answer);
+                answers.add(answer);
+                sequenced.add(order.crosses(i) ? answer : sent.thenCompose(Sent::acknowledged));
             }
         } catch (LedgerUnavailableException e) {
             return CompletableFuture.failedFuture(e);
         }
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
                 .thenApply(ignored -> answers.stream().map(CompletableFuture::join).toList());
+    }
+
+    /** A command handed to the producer: its answer, and the broker's acknowledgement of it. */
+    private record Sent(CompletableFuture<Outcome> answer, CompletableFuture<Void> acknowledged) {
     }
 
     /**
@@ -198,10 +232,16 @@ public final class DistributedLedger implements Ledger {
                 + registration.scale(), registration.scale());
     }
 
-    private CompletableFuture<Outcome> send(Command command) {
+    /**
+     * @param releaseOwner for a release, its hold's account when an earlier command of the batch
+     *                     named the hold (it may not be stored yet); null: looked up
+     */
+    private Sent send(Command command, String releaseOwner) {
         String owner = Shards.keyOwner(command);
         int shard;
-        if (owner == null) {
+        if (owner == null && releaseOwner != null) {
+            owner = releaseOwner;
+        } else if (owner == null) {
             // A release names only its hold: route it to the hold's shard. An unknown hold goes to the
             // shard of its id, which records UNKNOWN_HOLD; a later retry elsewhere finds that result.
             String holdId = ((Command.Release) command).holdId();
@@ -215,13 +255,17 @@ public final class DistributedLedger implements Ledger {
         }
         long correlation = correlations.incrementAndGet();
         CompletableFuture<Outcome> answer = new CompletableFuture<>();
+        CompletableFuture<Void> acknowledged = new CompletableFuture<>();
         pending.put(correlation, answer);
         int target = shard;
         try {
             producer.send(new ProducerRecord<>(config.commandsTopic(), shard, owner,
                             Wire.command(config.instanceId(), correlation, clockMicros.getAsLong(), command)),
                     (metadata, error) -> {
-                        if (error != null) {
+                        if (error == null) {
+                            acknowledged.complete(null);
+                        } else {
+                            acknowledged.completeExceptionally(error);
                             CompletableFuture<Outcome> waiting = pending.remove(correlation);
                             if (waiting != null) {
                                 waiting.completeExceptionally(new LedgerUnavailableException(Code.UNAVAILABLE,
@@ -234,7 +278,7 @@ public final class DistributedLedger implements Ledger {
             pending.remove(correlation);
             throw new LedgerUnavailableException(Code.UNAVAILABLE, "the broker is unavailable: " + e.getMessage(), 1);
         }
-        return answer.orTimeout(config.answerTimeout().toMillis(), TimeUnit.MILLISECONDS).exceptionally(error -> {
+        return new Sent(answer.orTimeout(config.answerTimeout().toMillis(), TimeUnit.MILLISECONDS).exceptionally(error -> {
             pending.remove(correlation);
             Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof TimeoutException) {
@@ -242,7 +286,7 @@ public final class DistributedLedger implements Ledger {
                         + config.answerTimeout().toSeconds() + " s; it may still be applied: retry with the same id", 1);
             }
             throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
-        });
+        }), acknowledged);
     }
 
     private void readReplies() {
@@ -397,6 +441,7 @@ public final class DistributedLedger implements Ledger {
         join(relayThread);
         join(replyThread);
         replies.close(Duration.ofSeconds(2));
+        deferredSends.shutdown();
         producer.close(Duration.ofSeconds(5));
         pending.values().forEach(f -> f.completeExceptionally(
                 new LedgerUnavailableException(Code.UNAVAILABLE, "the service is stopping", 1)));

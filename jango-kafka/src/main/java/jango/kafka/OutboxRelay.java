@@ -107,7 +107,7 @@ final class OutboxRelay implements Runnable {
             }
         }
         if (!acknowledged.isEmpty()) {
-            store.deleteOutbox(acknowledged);
+            store.deleteOutbox(shard, acknowledged);
         }
         if (failure != null) {
             throw failure;

@@ -282,16 +282,35 @@ public final class PgShardStore implements ShardStore {
         });
     }
 
+    /**
+     * By the page's id range on {@code outbox_by_shard (shard, id)} as well as by the ids: the
+     * outbox churns (every row is deleted soon after its insert), so its statistics say "nearly
+     * empty" and {@code id = ANY (?)} alone was planned as a scan of that whole index, dead entries
+     * included: 15 ms a call, a quarter of PostgreSQL's time under the 4-shard bench. The range keeps
+     * the scan to the page whatever the statistics say.
+     */
     @Override
-    public void deleteOutbox(Collection<Long> ids) {
+    public void deleteOutbox(int shard, Collection<Long> ids) {
         if (ids.isEmpty()) {
             return;
         }
+        long low = Long.MAX_VALUE;
+        long high = Long.MIN_VALUE;
+        for (long id : ids) {
+            low = Math.min(low, id);
+            high = Math.max(high, id);
+        }
+        long first = low;
+        long last = high;
         database.transaction("delete of " + ids.size() + " outbox rows", connection -> {
-            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM outbox WHERE id = ANY (?)")) {
+            try (PreparedStatement delete = connection.prepareStatement(
+                    "DELETE FROM outbox WHERE shard = ? AND id BETWEEN ? AND ? AND id = ANY (?)")) {
                 Array array = connection.createArrayOf("bigint", ids.toArray());
                 try {
-                    delete.setArray(1, array);
+                    delete.setInt(1, shard);
+                    delete.setLong(2, first);
+                    delete.setLong(3, last);
+                    delete.setArray(4, array);
                     return delete.executeUpdate();
                 } finally {
                     array.free();

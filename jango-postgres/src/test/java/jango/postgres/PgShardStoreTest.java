@@ -542,8 +542,8 @@ class PgShardStoreTest {
         assertThat(store.outbox(0, 5)).extracting(ShardStore.OutboxMessage::id)
                 .containsExactlyElementsOf(listed.subList(0, 5).stream().map(ShardStore.OutboxMessage::id).toList());
 
-        store.deleteOutbox(listed.subList(0, 10).stream().map(ShardStore.OutboxMessage::id).toList());
-        store.deleteOutbox(List.of());
+        store.deleteOutbox(0, listed.subList(0, 10).stream().map(ShardStore.OutboxMessage::id).toList());
+        store.deleteOutbox(0, List.of());
         assertThat(store.outbox(0, 10_000)).extracting(ShardStore.OutboxMessage::id)
                 .containsExactlyElementsOf(listed.subList(10, listed.size()).stream().map(ShardStore.OutboxMessage::id).toList());
         assertThat(store.outbox(1, 10_000)).isNotEmpty().allSatisfy(m -> assertThat(m.shard()).isEqualTo(1));
@@ -565,10 +565,10 @@ class PgShardStoreTest {
         store.commit(with(commit, commit.balances(), commit.holds(), rows));
         List<ShardStore.OutboxMessage> page = store.outbox(0, 10_000);
         assertThat(page).as("rows whose bytes before them are under the bound").hasSize(3);
-        store.deleteOutbox(page.stream().map(ShardStore.OutboxMessage::id).toList());
+        store.deleteOutbox(0, page.stream().map(ShardStore.OutboxMessage::id).toList());
         List<ShardStore.OutboxMessage> rest = store.outbox(0, 10_000);
         assertThat(rest).hasSize(2);
-        store.deleteOutbox(rest.stream().map(ShardStore.OutboxMessage::id).toList());
+        store.deleteOutbox(0, rest.stream().map(ShardStore.OutboxMessage::id).toList());
 
         ShardCommit huge = zero.batch(1);
         ShardStore.OutboxMessage small = new ShardStore.OutboxMessage(0, 0, "events", -1, "k", new byte[10]);

@@ -101,8 +101,8 @@ public interface ShardStore extends AutoCloseable {
     /** The shard's outbox rows not yet published, oldest first. */
     List<OutboxMessage> outbox(int shard, int limit);
 
-    /** Deletes published rows (the broker acknowledged them). */
-    void deleteOutbox(Collection<Long> ids);
+    /** Deletes published rows of the shard's outbox (the broker acknowledged them); ids of other shards' rows are left alone. */
+    void deleteOutbox(int shard, Collection<Long> ids);
 
     /** The stored results of these command ids, on whichever shard (ids are global); pending ones too ({@link StoredResult#pending()}). */
     Map<String, StoredResult> results(Collection<String> commandIds);
