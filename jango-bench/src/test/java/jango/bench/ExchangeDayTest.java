@@ -59,4 +59,25 @@ class ExchangeDayTest {
         assertThat(again).isEqualTo(first);
         assertThat(new ExchangeDay(100, 2, 1.0, 4).client(1, "x").next(500)).isNotEqualTo(first);
     }
+
+    /** With --shards and --cross-shard the share of settlements between shards is the one asked for. */
+    @Test
+    void theShareOfTradesBetweenShardsIsTheOneAskedFor() {
+        jango.engine.ShardMap map = new jango.engine.ShardMap(0, 4);
+        for (double share : new double[] {0, 0.25, 1}) {
+            ExchangeDay.Client client = new ExchangeDay(1_000, 3, 1.1, 7, 4, share).client(0, "t");
+            int trades = 0;
+            int crossing = 0;
+            while (trades < 4_000) {
+                for (Command command : client.next(100)) {
+                    if (command instanceof Command.Transfer transfer) {
+                        trades++;
+                        jango.engine.Leg leg = transfer.legs().get(0);
+                        crossing += map.of(leg.from()) != map.of(leg.to()) ? 1 : 0;
+                    }
+                }
+            }
+            assertThat((double) crossing / trades).as("share %s", share).isBetween(share - 0.03, share + 0.03);
+        }
+    }
 }
