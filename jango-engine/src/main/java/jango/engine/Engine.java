@@ -30,7 +30,7 @@ public final class Engine {
     final ShardMap shards;
     private final UndoLog undo;
     private final MoneyRules rules;
-    private final ProtocolRules protocol;
+    final ProtocolRules protocol;
     private final Invariants invariants;
     private final Applied applied;
     private final EngineView view;

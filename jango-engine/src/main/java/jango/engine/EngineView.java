@@ -76,6 +76,22 @@ public final class EngineView {
         return engine.crossShard.participants.size();
     }
 
+    /** The transfers between shards in flight here, and the aborts decided since this engine was made (metrics). */
+    public jango.engine.port.TransfersInFlight transfersInFlight() {
+        CrossShardTable table = engine.crossShard;
+        long oldestDeadline = Long.MAX_VALUE;
+        for (CrossShardTable.Coordinator x : table.coordinators.values()) {
+            oldestDeadline = Math.min(oldestDeadline, x.deadlineMicros);
+        }
+        for (CrossShardTable.Participant p : table.participants.values()) {
+            oldestDeadline = Math.min(oldestDeadline, p.deadlineMicros);
+        }
+        // A transfer's deadline is its coordinator's entry time plus the protocol's deadline.
+        long oldestStart = oldestDeadline == Long.MAX_VALUE ? Long.MAX_VALUE : oldestDeadline - ProtocolRules.DEADLINE_MICROS;
+        return new jango.engine.port.TransfersInFlight(table.coordinators.size(), table.participants.size(), oldestStart,
+                engine.protocol.abortedRefused(), engine.protocol.abortedGaveUp());
+    }
+
     /** Every record of transfers between shards (coordinators, participants, pending ends), as the store keeps them. */
     public void forEachCrossShardRecord(Consumer<CrossShardRecord> action) {
         CrossShardTable table = engine.crossShard;

@@ -52,6 +52,9 @@ final class ProtocolRules {
     private final Wide sum = new Wide();
     private long seq;
     private long atMicros;
+    /** Aborts decided since this engine was made (a metric, not state: neither hashed nor snapshotted). */
+    private long abortedRefused;
+    private long abortedGaveUp;
 
     ProtocolRules(AssetTable assets, AccountTable accounts, HoldTable holds, UndoLog undo, Invariants invariants, IdFilter filter,
                   Archive archive, CrossShardTable table, ShardMap shards, Applied applied) {
@@ -271,6 +274,11 @@ final class ProtocolRules {
      * transfer may be sent again, as a new attempt.
      */
     private void decideAbort(Coordinator x, boolean gaveUp, String why) {
+        if (gaveUp) {
+            abortedGaveUp++;
+        } else {
+            abortedRefused++;
+        }
         x.state = CrossShardTable.ABORTING;
         decided(x);
         Participant own = table.participants.get(x.id);
@@ -284,6 +292,14 @@ final class ProtocolRules {
             x.gaveUp = true;
             applied.finished(x.id, new Outcome(Outcome.Kind.UNAVAILABLE, null, why + "; nothing was applied: retry with the same id", -1));
         }
+    }
+
+    long abortedRefused() {
+        return abortedRefused;
+    }
+
+    long abortedGaveUp() {
+        return abortedGaveUp;
     }
 
     private void decided(Coordinator x) {

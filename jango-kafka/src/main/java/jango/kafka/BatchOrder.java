@@ -14,14 +14,18 @@ import java.util.Set;
 /**
  * The order a batch's commands may be sent in, so that each sees what the commands before it in
  * the batch did, as in embedded mode (shared/API.md applies a batch in order, each command on its
- * own). A shard's partition keeps the order of what one producer sends it, so a command whose
- * earlier batch-mates on its accounts and holds all went straight to its own shard goes at once.
- * Otherwise it waits: after a transfer between shards for that transfer's answer (its legs land
- * on several shards over several hops, and only the answer says all of them are applied), after
- * any other command for the broker's acknowledgement of it (from then on, whatever a later
- * command makes happen on that shard comes after it in the partition).
- *
- * <p>Commands that share no user account and no hold never wait for each other. System owners
+ * own). A command waits only for the earlier commands of its batch that name one of its user
+ * accounts or holds, and only as long as needed:
+ * <ul>
+ *   <li>both on one shard: until the earlier one is handed to the producer (a shard's partition
+ *       keeps the order of what one producer sends it);</li>
+ *   <li>the earlier one a transfer between shards: until its answer (its legs land on several
+ *       shards over several hops, and only the answer says all of them are applied);</li>
+ *   <li>otherwise (another shard, or this one a transfer between shards): until the broker
+ *       acknowledged the earlier one (whatever the later one makes happen on that shard then comes
+ *       after it in the partition).</li>
+ * </ul>
+ * Commands that share no user account and no hold never wait for each other. System owners
  * ({@code @fees}, {@code @external}...) have an account on every shard and order nothing.
  */
 final class BatchOrder {
@@ -31,32 +35,27 @@ final class BatchOrder {
     static final int LOOKED_UP = -2;
 
     private final int[] shard;
-    private final int[][] waitsFor;
+    private final int[][] dependsOn;
     private final String[] releaseOwner;
 
     BatchOrder(Shards shards, List<Command> commands) {
         int n = commands.size();
         this.shard = new int[n];
-        this.waitsFor = new int[n][];
+        this.dependsOn = new int[n][];
         this.releaseOwner = new String[n];
-        boolean[] direct = new boolean[n];
         Map<String, Integer> lastTouching = new HashMap<>();
         Map<String, String> holdOwners = new HashMap<>();
         for (int i = 0; i < n; i++) {
-            Command command = commands.get(i);
             Set<String> keys = new LinkedHashSet<>();
-            shard[i] = place(shards, command, i, keys, holdOwners);
+            shard[i] = place(shards, commands.get(i), i, keys, holdOwners);
             List<Integer> before = new ArrayList<>();
-            boolean straight = true;
             for (String key : keys) {
                 Integer earlier = lastTouching.put(key, i);
                 if (earlier != null && !before.contains(earlier)) {
                     before.add(earlier);
-                    straight &= shard[i] >= 0 && direct[earlier] && shard[earlier] == shard[i];
                 }
             }
-            direct[i] = straight;
-            waitsFor[i] = straight ? new int[0] : before.stream().mapToInt(Integer::intValue).toArray();
+            dependsOn[i] = before.stream().mapToInt(Integer::intValue).toArray();
         }
     }
 
@@ -105,9 +104,14 @@ final class BatchOrder {
         return shards.of(owner);
     }
 
-    /** The earlier commands command {@code i} must wait for; empty: it goes at once. */
-    int[] waitsFor(int i) {
-        return waitsFor[i];
+    /** The earlier commands of the batch that name one of command {@code i}'s user accounts or holds (the last one per name). */
+    int[] dependsOn(int i) {
+        return dependsOn[i];
+    }
+
+    /** Whether command {@code later} may go as soon as {@code earlier} is handed to the producer: both go to one shard's partition. */
+    boolean handOffSuffices(int earlier, int later) {
+        return shard[later] >= 0 && shard[earlier] == shard[later];
     }
 
     /** Whether command {@code i} is a transfer between shards: commands after it wait for its answer. */

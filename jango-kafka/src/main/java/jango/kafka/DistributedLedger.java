@@ -15,6 +15,7 @@ import jango.engine.port.LedgerUnavailableException.Code;
 import jango.engine.port.ShardStatus;
 import jango.engine.port.ShardStore;
 import jango.engine.port.StateSummary;
+import jango.engine.port.TransfersInFlight;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
@@ -155,33 +156,35 @@ public final class DistributedLedger implements Ledger {
             return CompletableFuture.failedFuture(new LedgerUnavailableException(Code.UNAVAILABLE, "the service is stopping", 1));
         }
         BatchOrder order = new BatchOrder(shards, commands);
+        List<CompletableFuture<Sent>> sent = new ArrayList<>(commands.size());
         List<CompletableFuture<Outcome>> answers = new ArrayList<>(commands.size());
-        // When the commands after each may be sent (BatchOrder): its answer, or the broker's acknowledgement.
-        List<CompletableFuture<?>> sequenced = new ArrayList<>(commands.size());
         try {
             for (int i = 0; i < commands.size(); i++) {
                 Command command = commands.get(i);
                 if (command instanceof Command.RegisterAsset register) {
-                    answers.add(CompletableFuture.completedFuture(register(register)));
-                    sequenced.add(answers.get(i));
+                    Outcome outcome = register(register);
+                    sent.add(CompletableFuture.completedFuture(new Sent(CompletableFuture.completedFuture(outcome),
+                            CompletableFuture.completedFuture(null))));
+                    answers.add(CompletableFuture.completedFuture(outcome));
                     continue;
                 }
-                int[] waitsFor = order.waitsFor(i);
-                String releaseOwner = order.releaseOwner(i);
-                CompletableFuture<Sent> sent;
-                if (waitsFor.length == 0) {
-                    sent = CompletableFuture.completedFuture(send(command, releaseOwner));
-                } else {
-                    CompletableFuture<?>[] before = new CompletableFuture<?>[waitsFor.length];
-                    for (int w = 0; w < waitsFor.length; w++) {
-                        before[w] = sequenced.get(waitsFor[w]);
-                    }
-                    // Whatever became of them (applied, refused, 503): the command is applied on its own, as in embedded mode.
-                    sent = CompletableFuture.allOf(before).handleAsync((ignored, error) -> send(command, releaseOwner), deferredSends);
+                // What it waits for (BatchOrder): the earlier command handed to the producer, answered, or acknowledged.
+                int[] dependsOn = order.dependsOn(i);
+                CompletableFuture<?>[] before = new CompletableFuture<?>[dependsOn.length];
+                boolean ready = true;
+                for (int w = 0; w < dependsOn.length; w++) {
+                    int earlier = dependsOn[w];
+                    before[w] = order.handOffSuffices(earlier, i) ? sent.get(earlier)
+                            : order.crosses(earlier) ? answers.get(earlier)
+                            : sent.get(earlier).thenCompose(Sent::acknowledged);
+                    ready &= before[w].isDone();
                 }
-                CompletableFuture<Outcome> answer = sent.thenCompose(Sent::answer);
-                answers.add(answer);
-                sequenced.add(order.crosses(i) ? answer : sent.thenCompose(Sent::acknowledged));
+                String releaseOwner = order.releaseOwner(i);
+                CompletableFuture<Sent> handed = ready ? CompletableFuture.completedFuture(send(command, releaseOwner))
+                        // Whatever became of them (applied, refused, 503): the command is applied on its own, as in embedded mode.
+                        : CompletableFuture.allOf(before).handleAsync((ignored, error) -> send(command, releaseOwner), deferredSends);
+                sent.add(handed);
+                answers.add(handed.thenCompose(Sent::answer));
             }
         } catch (LedgerUnavailableException e) {
             return CompletableFuture.failedFuture(e);
@@ -372,6 +375,11 @@ public final class DistributedLedger implements Ledger {
             statuses.add(new ShardStatus(row.shard(), reason == null, reason, row.lastSeq()));
         }
         return statuses;
+    }
+
+    @Override
+    public TransfersInFlight transfersInFlight() {
+        return writer.transfersInFlight();
     }
 
     @Override

@@ -4,6 +4,7 @@ import jango.engine.port.LedgerObserver;
 import jango.engine.port.ShardStatus;
 import jango.engine.port.ShardStore;
 import jango.writer.RetryPolicy;
+import jango.engine.port.TransfersInFlight;
 import jango.writer.ShardLoop;
 import jango.writer.ShardStoreState;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -93,6 +94,15 @@ final class ShardWriters implements Runnable {
     ShardStatus status(int shard) {
         Owned o = owned.get(shard);
         return o == null ? null : o.loop().status();
+    }
+
+    /** Transfers between shards in flight on the shards this instance owns; any thread. */
+    TransfersInFlight transfersInFlight() {
+        TransfersInFlight sum = TransfersInFlight.NONE;
+        for (Owned o : owned.values()) {
+            sum = sum.plus(o.loop().transfersInFlight());
+        }
+        return sum;
     }
 
     void stop() {

@@ -35,10 +35,15 @@ class BatchOrderTest {
                 new Command.Release("4", "h", null),
                 new Command.Withdraw("5", c, "USDT", one),
                 new Command.Transfer("6", List.of(new Leg(a, "@fees", "USDT", one, null)))));
-        for (int i = 0; i < 6; i++) {
-            assertThat(order.waitsFor(i)).as("command %d", i).isEmpty();
+        assertThat(order.dependsOn(0)).isEmpty();
+        for (int i = 1; i < 4; i++) {
+            assertThat(order.dependsOn(i)).as("command %d", i).containsExactly(i - 1);
+            assertThat(order.handOffSuffices(i - 1, i)).as("command %d", i).isTrue();
             assertThat(order.crosses(i)).isFalse();
         }
+        assertThat(order.dependsOn(4)).isEmpty();
+        assertThat(order.dependsOn(5)).as("after the release, which names the hold's account").containsExactly(3);
+        assertThat(order.handOffSuffices(3, 5)).isTrue();
         assertThat(order.releaseOwner(3)).isEqualTo(a);
     }
 
@@ -56,17 +61,20 @@ class BatchOrderTest {
                 new Command.Deposit("6", other, "USDT", one),
                 new Command.Deposit("7", buyer, "USDT", one),
                 new Command.Release("8", "elsewhere", null)));
-        assertThat(order.waitsFor(0)).isEmpty();
-        assertThat(order.waitsFor(1)).isEmpty();
+        assertThat(order.dependsOn(0)).isEmpty();
+        assertThat(order.dependsOn(1)).isEmpty();
         assertThat(order.crosses(2)).isTrue();
-        assertThat(order.waitsFor(2)).containsExactlyInAnyOrder(0, 1);
-        assertThat(order.waitsFor(3)).containsExactly(2);
+        assertThat(order.dependsOn(2)).containsExactlyInAnyOrder(0, 1);
+        assertThat(order.handOffSuffices(0, 2)).as("a transfer between shards waits for the acknowledgements").isFalse();
+        assertThat(order.dependsOn(3)).containsExactly(2);
+        assertThat(order.handOffSuffices(2, 3)).as("after a transfer between shards: its answer").isFalse();
         assertThat(order.releaseOwner(3)).isEqualTo(buyer);
-        assertThat(order.waitsFor(4)).containsExactly(2);
-        assertThat(order.waitsFor(5)).as("another user of the buyer's shard").isEmpty();
-        // After the release that waited: the buyer's deposit waits for the release's acknowledgement.
-        assertThat(order.waitsFor(6)).containsExactly(3);
-        assertThat(order.waitsFor(7)).as("a hold the batch does not name is looked up when sent").isEmpty();
+        assertThat(order.dependsOn(4)).containsExactly(2);
+        assertThat(order.dependsOn(5)).as("another user of the buyer's shard").isEmpty();
+        // After the release that waited: the buyer's deposit goes once the release is handed to the producer.
+        assertThat(order.dependsOn(6)).containsExactly(3);
+        assertThat(order.handOffSuffices(3, 6)).isTrue();
+        assertThat(order.dependsOn(7)).as("a hold the batch does not name is looked up when sent").isEmpty();
         assertThat(order.releaseOwner(7)).isNull();
     }
 }

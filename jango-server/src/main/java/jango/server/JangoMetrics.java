@@ -2,6 +2,7 @@ package jango.server;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -69,6 +70,21 @@ public final class JangoMetrics implements LedgerObserver {
                 .description("shards with work waiting and no progress for seconds (a stuck disk, a GC spiral)").register(registry);
         Gauge.builder("jango.log.applied.seq", ledger, l -> l.shards().stream().mapToLong(ShardStatus::appliedSeq).max().orElse(0))
                 .description("last applied log position").register(registry);
+        // Transfers between shards (distributed mode; zero in embedded mode), as of each shard's last commit.
+        Gauge.builder("jango.transfers.in.flight", ledger, l -> l.transfersInFlight().coordinating()).tag("role", "coordinator")
+                .description("transfers between shards this instance's shards coordinate now").register(registry);
+        Gauge.builder("jango.transfers.in.flight", ledger, l -> l.transfersInFlight().participating()).tag("role", "participant")
+                .description("transfers between shards this instance's shards hold a reservation for now").register(registry);
+        Gauge.builder("jango.transfers.oldest.in.flight", ledger,
+                        l -> l.transfersInFlight().oldestAgeSeconds(TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis())))
+                .baseUnit("seconds").description("age of the oldest transfer between shards still in flight here (0: none)")
+                .register(registry);
+        FunctionCounter.builder("jango.transfers.aborted", ledger, l -> l.transfersInFlight().abortedRefused()).tag("cause", "refused")
+                .description("transfers between shards aborted because a leg was refused, since the shards were loaded")
+                .register(registry);
+        FunctionCounter.builder("jango.transfers.aborted", ledger, l -> l.transfersInFlight().abortedGaveUp()).tag("cause", "gave_up")
+                .description("transfers between shards aborted because a shard did not vote in time (503, nothing applied)")
+                .register(registry);
     }
 
     public String scrape() {

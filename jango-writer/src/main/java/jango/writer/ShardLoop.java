@@ -4,6 +4,7 @@ import jango.engine.Applied;
 import jango.engine.Engine;
 import jango.engine.port.LedgerObserver;
 import jango.engine.port.ShardStatus;
+import jango.engine.port.TransfersInFlight;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,7 @@ public final class ShardLoop {
     private volatile String lostOwnership;
     private volatile long lastProgressNanos = System.nanoTime();
     private volatile long appliedSeq;
+    private volatile TransfersInFlight inFlight = TransfersInFlight.NONE;
 
     /**
      * @param clockMicros the time ticks are stamped with (hold expiries); injectable for tests and a
@@ -62,6 +64,7 @@ public final class ShardLoop {
         StateStore.Loaded loaded = store.load();
         engine = loaded.engine();
         appliedSeq = engine.lastSeq();
+        inFlight = engine.view().transfersInFlight();
     }
 
     public int shard() {
@@ -75,6 +78,11 @@ public final class ShardLoop {
 
     public long appliedSeq() {
         return appliedSeq;
+    }
+
+    /** Transfers between shards in flight here as of the last commit; any thread. */
+    public TransfersInFlight transfersInFlight() {
+        return inFlight;
     }
 
     public String haltReason() {
@@ -154,6 +162,7 @@ public final class ShardLoop {
         long committed = System.nanoTime();
         failures = 0;
         appliedSeq = engine.lastSeq();
+        inFlight = engine.view().transfersInFlight();
         commandLog.answer(batch);
         lastProgressNanos = System.nanoTime();
         observer.batchWritten(shard, batch.size(), batch.appendedBytes(), batch.appendNanos() + (committed - committing),

@@ -60,6 +60,11 @@ public interface Ledger extends AutoCloseable {
     }
 
     /** True when reads wait on I/O (a database): the server then keeps them off its event loops. */
+    /** Transfers between shards in flight on this instance's shards (metrics); none in embedded mode. */
+    default TransfersInFlight transfersInFlight() {
+        return TransfersInFlight.NONE;
+    }
+
     default boolean readsBlock() {
         return false;
     }
