@@ -9,7 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
@@ -22,16 +24,28 @@ import java.util.concurrent.TimeUnit;
  * them, so a crash between the two publishes them again: at least once, and every consumer
  * dedupes (an API instance by correlation, a shard by command id). Woken after each commit; also
  * sweeps every half second, which is what publishes rows a crashed owner left behind.
+ *
+ * <p>The relay remembers, per shard, the last row the broker acknowledged and reads on after it, so
+ * deleting published rows is off the path from a commit to its publication: they are deleted in one
+ * transaction at most every {@link #DELETE_EVERY_MS} ms (and when the relay is idle), not one per
+ * round. A shard taken (again) starts from its first row: rows published but not yet deleted are
+ * published again, which every consumer already tolerates.
  */
 final class OutboxRelay implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
     private static final int ROWS_PER_ROUND = 5_000;
+    static final long DELETE_EVERY_MS = 200;
 
     private final DistributedConfig config;
     private final ShardStore store;
     private final KafkaProducer<String, byte[]> producer;
     private final Set<Integer> shards = ConcurrentHashMap.newKeySet();
     private final Semaphore wakeups = new Semaphore(0);
+    /** Per owned shard: the id of the last row the broker acknowledged (relay thread; reset when the shard is taken). */
+    private final Map<Integer, Long> publishedUpTo = new ConcurrentHashMap<>();
+    /** Per shard: acknowledged rows not yet deleted (relay thread only). */
+    private final Map<Integer, List<Long>> toDelete = new HashMap<>();
+    private long lastDeleteNanos = System.nanoTime();
     private volatile boolean running = true;
 
     OutboxRelay(DistributedConfig config, ShardStore store, KafkaProducer<String, byte[]> producer) {
@@ -41,11 +55,13 @@ final class OutboxRelay implements Runnable {
     }
 
     void own(int shard) {
+        publishedUpTo.remove(shard);
         shards.add(shard);
     }
 
     void disown(int shard) {
         shards.remove(shard);
+        publishedUpTo.remove(shard);
     }
 
     void wake() {
@@ -68,10 +84,15 @@ final class OutboxRelay implements Runnable {
             } catch (InterruptedException e) {
                 return;
             }
+            boolean idle = true;
             for (int shard : List.copyOf(shards)) {
                 try {
-                    while (running && publish(shard) == ROWS_PER_ROUND) {
-                        // a full round: more are waiting
+                    int published;
+                    while (running && (published = publish(shard)) > 0) {
+                        idle = false;
+                        if (published < ROWS_PER_ROUND) {
+                            break;
+                        }
                     }
                 } catch (RuntimeException e) {
                     log.warn("event=outbox_publish_failed instance={} shard={} error=\"{}\" (the rows stay and are sent again)",
@@ -79,11 +100,32 @@ final class OutboxRelay implements Runnable {
                     Pause.millis(config.firstBackoff().toMillis());
                 }
             }
+            if (idle || System.nanoTime() - lastDeleteNanos > TimeUnit.MILLISECONDS.toNanos(DELETE_EVERY_MS)) {
+                deletePublished();
+            }
+        }
+        deletePublished();
+    }
+
+    /** Deletes the rows the broker acknowledged; on failure they stay listed and are tried again. */
+    private void deletePublished() {
+        lastDeleteNanos = System.nanoTime();
+        for (var shard : toDelete.entrySet()) {
+            if (shard.getValue().isEmpty()) {
+                continue;
+            }
+            try {
+                store.deleteOutbox(shard.getKey(), shard.getValue());
+                shard.getValue().clear();
+            } catch (RuntimeException e) {
+                log.warn("event=outbox_delete_failed instance={} shard={} rows={} error=\"{}\" (tried again later)",
+                        config.instanceId(), shard.getKey(), shard.getValue().size(), e.toString());
+            }
         }
     }
 
     private int publish(int shard) {
-        List<ShardStore.OutboxMessage> rows = store.outbox(shard, ROWS_PER_ROUND);
+        List<ShardStore.OutboxMessage> rows = store.outbox(shard, publishedUpTo.getOrDefault(shard, 0L), ROWS_PER_ROUND);
         if (rows.isEmpty()) {
             return 0;
         }
@@ -93,7 +135,7 @@ final class OutboxRelay implements Runnable {
             sent.add(send(row));
         }
         producer.flush();
-        List<Long> acknowledged = new ArrayList<>(rows.size());
+        List<Long> acknowledged = toDelete.computeIfAbsent(shard, s -> new ArrayList<>());
         RuntimeException failure = null;
         for (int i = 0; i < rows.size() && failure == null; i++) {
             try {
@@ -101,13 +143,13 @@ final class OutboxRelay implements Runnable {
                     record.get();
                 }
                 acknowledged.add(rows.get(i).id());
+                if (shards.contains(shard)) {
+                    publishedUpTo.put(shard, rows.get(i).id());
+                }
             } catch (Exception e) {
                 failure = new IllegalStateException("the broker did not acknowledge outbox row " + rows.get(i).id() + ": " + e, e);
                 // keep order: later rows are published again with this one
             }
-        }
-        if (!acknowledged.isEmpty()) {
-            store.deleteOutbox(shard, acknowledged);
         }
         if (failure != null) {
             throw failure;

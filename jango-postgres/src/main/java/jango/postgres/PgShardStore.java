@@ -45,7 +45,7 @@ public final class PgShardStore implements ShardStore {
     private static final String OUTBOX_PAGE = """
             SELECT id, shard, topic, partition, key, value FROM (
                 SELECT id, shard, topic, partition, key, value, sum(octet_length(value)) OVER (ORDER BY id) AS running
-                FROM outbox WHERE shard = ? ORDER BY id LIMIT ?) page
+                FROM outbox WHERE shard = ? AND id > ? ORDER BY id LIMIT ?) page
             WHERE running - octet_length(value) < ? ORDER BY id""";
     private static final int MAX_HALT_REASON_CHARS = 1_000;
     private static final int MAX_OWNER_NAME_CHARS = 200;
@@ -260,7 +260,7 @@ public final class PgShardStore implements ShardStore {
     // ---- outbox ------------------------------------------------------------------------------
 
     @Override
-    public List<OutboxMessage> outbox(int shard, int limit) {
+    public List<OutboxMessage> outbox(int shard, long afterId, int limit) {
         if (limit < 1 || limit > MAX_OUTBOX_PAGE) {
             throw new IllegalArgumentException("limit: " + limit + " (expected: 1.." + MAX_OUTBOX_PAGE + ")");
         }
@@ -269,8 +269,9 @@ public final class PgShardStore implements ShardStore {
             try (PreparedStatement select = connection.prepareStatement(
                     OUTBOX_PAGE)) {
                 select.setInt(1, shard);
-                select.setInt(2, limit);
-                select.setLong(3, MAX_OUTBOX_PAGE_BYTES);
+                select.setLong(2, afterId);
+                select.setInt(3, limit);
+                select.setLong(4, MAX_OUTBOX_PAGE_BYTES);
                 try (ResultSet row = select.executeQuery()) {
                     while (row.next()) {
                         messages.add(new OutboxMessage(row.getLong("id"), row.getInt("shard"), row.getString("topic"),

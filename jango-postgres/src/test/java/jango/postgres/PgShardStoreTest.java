@@ -542,6 +542,9 @@ class PgShardStoreTest {
         assertThat(store.outbox(0, 5)).extracting(ShardStore.OutboxMessage::id)
                 .containsExactlyElementsOf(listed.subList(0, 5).stream().map(ShardStore.OutboxMessage::id).toList());
 
+        // The relay reads on after the last row it published, before that row is deleted.
+        assertThat(store.outbox(0, listed.get(4).id(), 10_000)).extracting(ShardStore.OutboxMessage::id)
+                .containsExactlyElementsOf(listed.subList(5, listed.size()).stream().map(ShardStore.OutboxMessage::id).toList());
         store.deleteOutbox(0, listed.subList(0, 10).stream().map(ShardStore.OutboxMessage::id).toList());
         store.deleteOutbox(0, List.of());
         assertThat(store.outbox(0, 10_000)).extracting(ShardStore.OutboxMessage::id)

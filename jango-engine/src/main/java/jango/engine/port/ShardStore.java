@@ -98,8 +98,13 @@ public interface ShardStore extends AutoCloseable {
     record OutboxMessage(long id, int shard, String topic, int partition, String key, byte[] value) {
     }
 
-    /** The shard's outbox rows not yet published, oldest first. */
-    List<OutboxMessage> outbox(int shard, int limit);
+    /** The shard's outbox rows not yet deleted, oldest first. */
+    default List<OutboxMessage> outbox(int shard, int limit) {
+        return outbox(shard, 0, limit);
+    }
+
+    /** The shard's outbox rows with an id above {@code afterId} (the relay's last published row), oldest first. */
+    List<OutboxMessage> outbox(int shard, long afterId, int limit);
 
     /** Deletes published rows of the shard's outbox (the broker acknowledged them); ids of other shards' rows are left alone. */
     void deleteOutbox(int shard, Collection<Long> ids);
