@@ -12,6 +12,7 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import jango.engine.Names;
 import jango.engine.port.Ledger;
+import jango.server.BalanceEtag;
 import jango.streams.StreamsConfig;
 import jango.streams.feed.ChangeHub;
 
@@ -89,14 +90,16 @@ final class LongPoll implements DecoratingHttpServiceFunction {
             release.run();
             throw e;
         }
-        if (!ifNoneMatch.equals(current)) {
+        // The cache follows revisions: a tag of the same revisions waits for the next history entry. (Money a
+        // transfer between shards reserves moves under the same revision: a plain GET shows it, this wait does not.)
+        if (!BalanceEtag.sameRevisions(ifNoneMatch, current)) {
             release.run();
             return delegate.serve(ctx, req);
         }
         CompletableFuture<HttpResponse> answer = new CompletableFuture<>();
         answer.whenComplete((response, error) -> release.run());
         ctx.setRequestTimeout(TimeoutMode.SET_FROM_NOW, Duration.ofSeconds(waitSeconds + 10L));
-        var timeout = ctx.eventLoop().schedule(() -> answer.complete(notModified(current, waitSeconds)), waitSeconds, TimeUnit.SECONDS);
+        var timeout = ctx.eventLoop().schedule(() -> answer.complete(notModified(ifNoneMatch, waitSeconds)), waitSeconds, TimeUnit.SECONDS);
         changed.thenRunAsync(() -> {
             timeout.cancel(false);
             try {
