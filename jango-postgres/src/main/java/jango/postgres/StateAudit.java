@@ -93,6 +93,16 @@ final class StateAudit {
                     WHERE x.key IS NULL ORDER BY r.shard, r.transfer_id LIMIT 1""");
         }
         if (violation == null) {
+            // A participant's record is written after its coordinator's and ended before the coordinator's
+            // ends (the participant's Done ends it), so at one snapshot every P has its X on some shard.
+            violation = first(connection, """
+                    SELECT 'transfer ' || p.key || ' has a participant record on shard ' || p.shard
+                           || ' and no coordinator record on any shard'
+                    FROM cross_shard p
+                    WHERE p.kind = 'P' AND NOT EXISTS (SELECT 1 FROM cross_shard x WHERE x.kind = 'X' AND x.key = p.key)
+                    ORDER BY p.shard, p.key LIMIT 1""");
+        }
+        if (violation == null) {
             violation = first(connection, """
                     SELECT 'conservation: ' || asset || ' sums to ' || SUM(available + held) || ' over all accounts, not 0'
                     FROM balances GROUP BY asset HAVING SUM(available + held) <> 0 ORDER BY asset LIMIT 1""");

@@ -608,6 +608,16 @@ class PgShardStoreTest {
                 "closed hold audit-hold still has 3000", clean);
         assertPlanted(store, "UPDATE holds SET shard = 1 WHERE hold_id = 'audit-hold'",
                 "open hold audit-hold has no account or nothing left", clean);
+        // Across shards: a participant whose coordinator's record is gone (its transfer could never end).
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("INSERT INTO cross_shard (shard, kind, key, state, record) VALUES (1, 'P', 'orphan-t', 'RESERVED', '\\x00')");
+            assertThat(store.stateSummary().invariantViolation())
+                    .isEqualTo("transfer orphan-t has a participant record on shard 1 and no coordinator record on any shard");
+            statement.execute("INSERT INTO cross_shard (shard, kind, key, state, record) VALUES (0, 'X', 'orphan-t', 'PREPARING', '\\x00')");
+            assertThat(store.stateSummary().invariantViolation()).as("with its coordinator's record").isNull();
+            statement.execute("DELETE FROM cross_shard WHERE key = 'orphan-t'");
+        }
+        assertThat(store.stateSummary()).isEqualTo(clean);
     }
 
     /** Plants a violation by hand, checks the audit names it and that the hash moved, then puts the clean rows back. */
