@@ -210,5 +210,8 @@ class MultiShardApiTest extends ApiContract {
         }
         Reply state = jango.get("/v1/admin/state");
         assertThat(state.status()).as(state.toString()).isEqualTo(200);
+        assertThat(jango.get("/metrics").body()).contains("jango_transfers_in_flight{role=\"coordinator\"}",
+                "jango_transfers_in_flight{role=\"participant\"}", "jango_transfers_oldest_in_flight_seconds",
+                "jango_transfers_aborted_total{cause=\"refused\"}", "jango_transfers_aborted_total{cause=\"gave_up\"}");
     }
 }

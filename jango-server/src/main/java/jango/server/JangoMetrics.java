@@ -76,7 +76,7 @@ public final class JangoMetrics implements LedgerObserver {
         Gauge.builder("jango.transfers.in.flight", ledger, l -> l.transfersInFlight().participating()).tag("role", "participant")
                 .description("transfers between shards this instance's shards hold a reservation for now").register(registry);
         Gauge.builder("jango.transfers.oldest.in.flight", ledger,
-                        l -> l.transfersInFlight().oldestAgeSeconds(TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis())))
+                        l -> oldestAgeSeconds(l.transfersInFlight().oldestStartMicros()))
                 .baseUnit("seconds").description("age of the oldest transfer between shards still in flight here (0: none)")
                 .register(registry);
         FunctionCounter.builder("jango.transfers.aborted", ledger, l -> l.transfersInFlight().abortedRefused()).tag("cause", "refused")
@@ -85,6 +85,14 @@ public final class JangoMetrics implements LedgerObserver {
         FunctionCounter.builder("jango.transfers.aborted", ledger, l -> l.transfersInFlight().abortedGaveUp()).tag("cause", "gave_up")
                 .description("transfers between shards aborted because a shard did not vote in time (503, nothing applied)")
                 .register(registry);
+    }
+
+    /** Seconds since {@code startMicros} (log time, epoch microseconds); 0 for none ({@link Long#MAX_VALUE}). */
+    private static double oldestAgeSeconds(long startMicros) {
+        if (startMicros == Long.MAX_VALUE) {
+            return 0;
+        }
+        return Math.max(0, TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()) - startMicros) / 1e6;
     }
 
     public String scrape() {

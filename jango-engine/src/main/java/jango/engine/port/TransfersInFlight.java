@@ -16,9 +16,4 @@ public record TransfersInFlight(int coordinating, int participating, long oldest
                 Math.min(oldestStartMicros, other.oldestStartMicros), abortedRefused + other.abortedRefused,
                 abortedGaveUp + other.abortedGaveUp);
     }
-
-    /** Seconds since the oldest in-flight transfer started, at {@code nowMicros}; 0 with none. */
-    public double oldestAgeSeconds(long nowMicros) {
-        return oldestStartMicros == Long.MAX_VALUE ? 0 : Math.max(0, nowMicros - oldestStartMicros) / 1e6;
-    }
 }
