@@ -120,8 +120,17 @@ class CrossShardTransferTest {
         assertThat(cluster.hold("hb").locked().toBigInteger()).hasToString("500");
         assertThat(cluster.hold("hs").locked().toBigInteger()).hasToString("50100000");
         assertThat(cluster.balance(buyer, "KRW")).isEqualTo("400/600");
+        // What /metrics shows meanwhile: the buyer's shard coordinates and takes part, the seller's takes part.
+        jango.engine.port.TransfersInFlight coordinator = cluster.engines[0].view().transfersInFlight();
+        assertThat(coordinator.coordinating()).isEqualTo(1);
+        assertThat(coordinator.participating()).isEqualTo(1);
+        assertThat(coordinator.oldestStartMicros()).isLessThanOrEqualTo(cluster.nowMicros);
+        assertThat(cluster.engines[1].view().transfersInFlight().participating()).isEqualTo(1);
         cluster.release();
         cluster.runUntilQuiet(new Random(3));
+        for (Engine engine : cluster.engines) {
+            assertThat(engine.view().transfersInFlight()).isEqualTo(jango.engine.port.TransfersInFlight.NONE);
+        }
 
         Result result = cluster.answers.get("trade").result();
         Result expected = embedded(setup, trade);
@@ -151,6 +160,8 @@ class CrossShardTransferTest {
         assertThat(result.status()).isEqualTo(Status.REJECTED);
         assertThat(result.reason()).isEqualTo(expected.reason());
         assertThat(result.message()).isEqualTo(expected.message()).startsWith("legs[1]: ");
+        assertThat(cluster.engines[0].view().transfersInFlight().abortedRefused()).as("aborts for a refusal").isEqualTo(1);
+        assertThat(cluster.engines[0].view().transfersInFlight().abortedGaveUp()).isZero();
         assertThat(cluster.balance(a, "KRW")).isEqualTo("100/0");
         assertThat(cluster.balance(b, "KRW")).isEqualTo("5/0");
         cluster.assertSettled();
@@ -293,6 +304,7 @@ class CrossShardTransferTest {
         cluster.tickAll(cluster.nowMicros + ProtocolRules.DEADLINE_MICROS);
         cluster.runUntilQuiet(new Random(16));
         assertThat(cluster.answers.get("t-late").kind()).isEqualTo(Outcome.Kind.UNAVAILABLE);
+        assertThat(cluster.engines[0].view().transfersInFlight().abortedGaveUp()).as("aborts for no vote in time").isEqualTo(1);
         assertThat(cluster.balance(a, "KRW")).isEqualTo("100/0");
         // The coordinator waits for b's Done; until then a retry is told the same.
         assertThat(cluster.run(t).kind()).isEqualTo(Outcome.Kind.UNAVAILABLE);
