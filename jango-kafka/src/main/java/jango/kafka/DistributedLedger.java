@@ -78,6 +78,15 @@ public final class DistributedLedger implements Ledger {
      * producer's or the reply reader's thread, which complete what they wait for.
      */
     private final ExecutorService deferredSends = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * Answers this instance's writers hand over after their commit: completed here, not on the writer's
+     * thread (what waits on an answer, such as rendering a batch's response, runs where it completes).
+     */
+    private final ExecutorService localAnswers = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "jango-local-answers");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final LiveAssets assets;
     private final ChangeTail changeTail;
     private volatile boolean closing;
@@ -101,7 +110,7 @@ public final class DistributedLedger implements Ledger {
         this.relay = new OutboxRelay(config, store, producer);
         this.clockMicros = clockMicros;
         this.writer = new ShardWriters(config, store, new KafkaConsumer<>(writerProperties(config)), producer, relay,
-                clockMicros, observer);
+                clockMicros, observer, (outcome, correlation) -> localAnswers.execute(() -> answer(outcome, correlation)));
         this.writerThread = new Thread(writer, "jango-shard-writer");
         this.relayThread = new Thread(relay, "jango-outbox-relay");
         this.replyThread = new Thread(this::readReplies, "jango-replies");
@@ -292,6 +301,20 @@ public final class DistributedLedger implements Ledger {
         }), acknowledged);
     }
 
+    /**
+     * A caller's answer, from the events topic or, when this instance owns the shard that answered,
+     * from its writer right after the commit; the first to come answers, the other finds nothing waiting.
+     */
+    private void answer(Outcome outcome, long correlation) {
+        CompletableFuture<Outcome> waiting = pending.remove(correlation);
+        if (waiting != null && outcome.kind() == Outcome.Kind.UNAVAILABLE) {
+            // Nothing was applied or stored (a transfer between shards gave up, or too many are in flight).
+            waiting.completeExceptionally(new LedgerUnavailableException(Code.UNAVAILABLE, outcome.message(), 1));
+        } else if (waiting != null) {
+            waiting.complete(outcome);
+        }
+    }
+
     private void readReplies() {
         while (!closing) {
             try {
@@ -300,13 +323,7 @@ public final class DistributedLedger implements Ledger {
                         continue;
                     }
                     Wire.Event event = Wire.readEvent(record.value());
-                    CompletableFuture<Outcome> waiting = pending.remove(event.correlation());
-                    if (waiting != null && event.outcome().kind() == Outcome.Kind.UNAVAILABLE) {
-                        // Nothing was applied or stored (a transfer between shards gave up, or too many are in flight).
-                        waiting.completeExceptionally(new LedgerUnavailableException(Code.UNAVAILABLE, event.outcome().message(), 1));
-                    } else if (waiting != null) {
-                        waiting.complete(event.outcome());
-                    }
+                    answer(event.outcome(), event.correlation());
                 }
             } catch (WakeupException e) {
                 break;
@@ -450,6 +467,7 @@ public final class DistributedLedger implements Ledger {
         join(replyThread);
         replies.close(Duration.ofSeconds(2));
         deferredSends.shutdown();
+        localAnswers.shutdown();
         producer.close(Duration.ofSeconds(5));
         pending.values().forEach(f -> f.completeExceptionally(
                 new LedgerUnavailableException(Code.UNAVAILABLE, "the service is stopping", 1)));

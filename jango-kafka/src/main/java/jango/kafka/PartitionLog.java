@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.ObjLongConsumer;
 
 /**
  * Distributed mode's log for one shard: the records of its partition of the commands topic, which
@@ -58,12 +59,26 @@ final class PartitionLog implements CommandLog {
     private String[] replyTo = new String[64];
     private long[] correlation = new long[64];
     private final TransferCallers callers = new TransferCallers();
+    /** This instance's id, and where its own callers' answers go once their batch is committed. */
+    private final String instanceId;
+    private final ObjLongConsumer<Outcome> localAnswers;
+    /** The answers of this batch for callers waiting on this instance (until the commit). */
+    private final List<Outcome> localOutcomes = new ArrayList<>();
+    private long[] localCorrelations = new long[64];
     private long tickProducedNanos;
     private volatile boolean loaded;
 
+    /**
+     * @param localAnswers gets, once their batch is committed, the answers for callers that wait on
+     *                     this instance ({@code instanceId}): in memory, without the round trip through
+     *                     the outbox, the relay and the events topic. Those answers are still published
+     *                     there (they are part of the commit); the caller takes whichever comes first.
+     */
     PartitionLog(int shard, TopicPartition partition, KafkaConsumer<String, byte[]> consumer,
                  KafkaProducer<String, byte[]> producer, String commandsTopic, ShardStoreState state, OutboxRelay relay,
-                 LongSupplier nanoClock) {
+                 LongSupplier nanoClock, String instanceId, ObjLongConsumer<Outcome> localAnswers) {
+        this.instanceId = instanceId;
+        this.localAnswers = localAnswers;
         this.shard = shard;
         this.partition = partition;
         this.consumer = consumer;
@@ -92,6 +107,7 @@ final class PartitionLog implements CommandLog {
     @Override
     public void next(LogBatch batch, long timeoutMs) throws IOException {
         batch.clear();
+        localOutcomes.clear();
         taken = 0;
         Set<String> commandIds = new LinkedHashSet<>();
         Set<String> holdIds = new LinkedHashSet<>();
@@ -187,6 +203,7 @@ final class PartitionLog implements CommandLog {
             for (TransferCallers.Answer answer : callers.finished(finished.transferId(), finished.outcome())) {
                 state.publish(new ShardStore.OutboxMessage(0, shard, "events", -1, finished.transferId(),
                         Wire.event(answer.replyTo(), answer.correlation(), answer.outcome())));
+                answerHereToo(answer.replyTo(), answer.correlation(), answer.outcome());
             }
         }
     }
@@ -204,7 +221,20 @@ final class PartitionLog implements CommandLog {
         if (outcome != null) {
             state.publish(new ShardStore.OutboxMessage(0, shard, "events", -1, applied.commandId(),
                     Wire.event(replyTo, correlation, outcome)));
+            answerHereToo(replyTo, correlation, outcome);
         }
+    }
+
+    private void answerHereToo(String replyTo, long correlation, Outcome outcome) {
+        if (!replyTo.equals(instanceId)) {
+            return;
+        }
+        int i = localOutcomes.size();
+        if (i == localCorrelations.length) {
+            localCorrelations = Arrays.copyOf(localCorrelations, i * 2);
+        }
+        localCorrelations[i] = correlation;
+        localOutcomes.add(outcome);
     }
 
     @Override
@@ -213,6 +243,10 @@ final class PartitionLog implements CommandLog {
         dropTaken();
         callers.committed();
         relay.wake();
+        for (int i = 0; i < localOutcomes.size(); i++) {
+            localAnswers.accept(localOutcomes.get(i), localCorrelations[i]);
+        }
+        localOutcomes.clear();
     }
 
     private void dropTaken() {
@@ -241,6 +275,7 @@ final class PartitionLog implements CommandLog {
     @Override
     public void rewind(long position) {
         records.clear();
+        localOutcomes.clear(); // not committed: the entries come again and answer again
         taken = 0;
         callers.uncommitted(); // the entries after the position come again, and wait again
         nextOffset = position;
@@ -253,6 +288,7 @@ final class PartitionLog implements CommandLog {
     public void halted(String reason) {
         consumer.pause(List.of(partition));
         records.clear();
+        localOutcomes.clear();
         taken = 0;
         loaded = false;
     }

@@ -1,10 +1,11 @@
 package jango.kafka;
 
+import jango.engine.Outcome;
 import jango.engine.port.LedgerObserver;
 import jango.engine.port.ShardStatus;
 import jango.engine.port.ShardStore;
-import jango.writer.RetryPolicy;
 import jango.engine.port.TransfersInFlight;
+import jango.writer.RetryPolicy;
 import jango.writer.ShardLoop;
 import jango.writer.ShardStoreState;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -26,6 +27,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.ObjLongConsumer;
 
 /**
  * The shard writers of one instance, on one thread that owns the Kafka consumer. The consumer
@@ -58,12 +60,15 @@ final class ShardWriters implements Runnable {
     private final OutboxRelay relay;
     private final LongSupplier clockMicros;
     private final LedgerObserver observer;
+    private final ObjLongConsumer<Outcome> localAnswers;
     private final Map<Integer, Owned> owned = new ConcurrentHashMap<>();
     private volatile boolean running = true;
     private long lastResumeCheck = System.nanoTime();
 
     ShardWriters(DistributedConfig config, ShardStore store, KafkaConsumer<String, byte[]> consumer,
-                 KafkaProducer<String, byte[]> producer, OutboxRelay relay, LongSupplier clockMicros, LedgerObserver observer) {
+                 KafkaProducer<String, byte[]> producer, OutboxRelay relay, LongSupplier clockMicros, LedgerObserver observer,
+                 ObjLongConsumer<Outcome> localAnswers) {
+        this.localAnswers = localAnswers;
         this.config = config;
         this.store = store;
         this.consumer = consumer;
@@ -180,7 +185,7 @@ final class ShardWriters implements Runnable {
                 int shard = partition.partition();
                 ShardStoreState state = new ShardStoreState(store, shard, config.instanceId());
                 PartitionLog partitionLog = new PartitionLog(shard, partition, consumer, producer,
-                        config.commandsTopic(), state, relay, System::nanoTime);
+                        config.commandsTopic(), state, relay, System::nanoTime, config.instanceId(), localAnswers);
                 ShardLoop loop = new ShardLoop(shard, partitionLog, state, new RetryPolicy(config.retries(),
                         config.firstBackoff().toMillis()), clockMicros, observer, STALL_MS);
                 owned.put(shard, new Owned(partition, partitionLog, state, loop));
