@@ -54,8 +54,10 @@ import java.util.function.LongSupplier;
  * Distributed mode behind the same {@link Ledger} port as embedded mode: commands go to the
  * commands topic keyed (and partitioned) by owner; whichever instance owns that shard applies them
  * and commits to the store; its outbox relay publishes the outcome to the events topic, where the
- * instance that took the request picks its own answers out by reply-to and correlation. Reads go
- * to the store, which holds only committed state, and a caller is answered only after the commit.
+ * instance that took the request picks its own answers out by reply-to and correlation (or takes
+ * them in memory from its own writer after the commit, when it owns the shard). Reads go to the
+ * store, which holds only committed state, and a caller is answered only after the commit. A
+ * batch's commands are sent in the order {@link BatchOrder} gives, so a batch applies in order.
  */
 public final class DistributedLedger implements Ledger {
     private static final Logger log = LoggerFactory.getLogger(DistributedLedger.class);
