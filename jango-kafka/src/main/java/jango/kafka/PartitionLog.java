@@ -63,8 +63,7 @@ final class PartitionLog implements CommandLog {
     private final String instanceId;
     private final ObjLongConsumer<Outcome> localAnswers;
     /** The answers of this batch for callers waiting on this instance (until the commit). */
-    private final List<Outcome> localOutcomes = new ArrayList<>();
-    private long[] localCorrelations = new long[64];
+    private final List<LocalAnswer> localOutcomes = new ArrayList<>();
     private long tickProducedNanos;
     private volatile boolean loaded;
 
@@ -229,12 +228,10 @@ final class PartitionLog implements CommandLog {
         if (!replyTo.equals(instanceId)) {
             return;
         }
-        int i = localOutcomes.size();
-        if (i == localCorrelations.length) {
-            localCorrelations = Arrays.copyOf(localCorrelations, i * 2);
-        }
-        localCorrelations[i] = correlation;
-        localOutcomes.add(outcome);
+        localOutcomes.add(new LocalAnswer(outcome, correlation));
+    }
+
+    private record LocalAnswer(Outcome outcome, long correlation) {
     }
 
     @Override
@@ -243,8 +240,8 @@ final class PartitionLog implements CommandLog {
         dropTaken();
         callers.committed();
         relay.wake();
-        for (int i = 0; i < localOutcomes.size(); i++) {
-            localAnswers.accept(localOutcomes.get(i), localCorrelations[i]);
+        for (LocalAnswer local : localOutcomes) {
+            localAnswers.accept(local.outcome(), local.correlation());
         }
         localOutcomes.clear();
     }
