@@ -89,9 +89,10 @@ final class ServeCommand implements Callable<Integer> {
 
     /**
      * Loads and initialises, on a second core, the library classes the server needs after recovery
-     * (Armeria's client and gRPC builders, protobuf descriptors, GraphQL), so that their second or
-     * two of class initialisation overlaps the recovery instead of following it. Nothing here opens a
-     * resource: builders are made and dropped.
+     * (Armeria's client and gRPC builders, protobuf descriptors, GraphQL's schema), so that their
+     * second or two of class initialisation overlaps the recovery instead of following it. Builders
+     * and a schema are made and dropped; the one thing kept is Armeria's default client factory,
+     * which the webhooks' own factory makes anyway.
      */
     private static void warmUpInBackground() {
         Thread warmup = new Thread(() -> {
@@ -99,11 +100,13 @@ final class ServeCommand implements Callable<Integer> {
             try {
                 com.linecorp.armeria.client.ClientFactory.builder();
                 com.linecorp.armeria.client.WebClient.builder();
+                // Building any client factory (the webhooks' does) first initialises Armeria's default
+                // one, whose class initialiser builds it: half a second cold, once per JVM.
+                com.linecorp.armeria.client.ClientFactory.ofDefault();
                 com.linecorp.armeria.server.grpc.GrpcService.builder();
                 jango.api.v1.JangoProto.getDescriptor();
-                Class.forName("graphql.GraphQL", true, ServeCommand.class.getClassLoader());
-                Class.forName("graphql.schema.idl.SchemaGenerator", true, ServeCommand.class.getClassLoader());
-            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                jango.streams.graphql.GraphqlEndpoint.warmUp();
+            } catch (LinkageError | RuntimeException e) {
                 log.debug("event=warmup_incomplete error={}", e.toString()); // only a start-up speed-up is lost
             }
             log.debug("event=warmup_done millis={}", (System.nanoTime() - started) / 1_000_000);

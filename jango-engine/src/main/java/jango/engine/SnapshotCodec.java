@@ -5,6 +5,8 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.IntBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -36,6 +38,8 @@ public final class SnapshotCodec {
     private static final int VERSION_WITHOUT_CROSS_SHARD = 3;
     private static final int MAX_STRING_BYTES = 1 << 16;
     private static final int MAX_RECORD_BYTES = 1 << 20;
+    /** The id filter is written and read 64 KiB at a time. */
+    private static final int WORDS_PER_CHUNK = 1 << 14;
 
     private SnapshotCodec() {
     }
@@ -47,12 +51,36 @@ public final class SnapshotCodec {
         int[] words = engine.filter.words();
         out.writeInt(words == null ? 0 : words.length);
         if (words != null) {
-            for (int word : words) {
-                out.writeInt(word);
-            }
+            writeWords(out, words);
         }
         out.writeInt(MAGIC);
         out.flush();
+    }
+
+    /**
+     * The id filter's words, big-endian as {@link DataOutputStream#writeInt} would write them, a
+     * chunk at a time: the filter is most of a snapshot (64 MiB by default), and sixteen million
+     * single writes through the CRC stream took seconds where one pass takes milliseconds.
+     */
+    private static void writeWords(DataOutputStream out, int[] words) throws IOException {
+        byte[] chunk = new byte[Math.min(words.length, WORDS_PER_CHUNK) * Integer.BYTES];
+        IntBuffer view = ByteBuffer.wrap(chunk).asIntBuffer();
+        for (int from = 0; from < words.length; from += WORDS_PER_CHUNK) {
+            int count = Math.min(WORDS_PER_CHUNK, words.length - from);
+            view.put(0, words, from, count);
+            out.write(chunk, 0, count * Integer.BYTES);
+        }
+    }
+
+    /** Reads what {@link #writeWords} wrote into {@code words}, a chunk at a time. */
+    private static void readWords(DataInputStream in, int[] words) throws IOException {
+        byte[] chunk = new byte[Math.min(words.length, WORDS_PER_CHUNK) * Integer.BYTES];
+        IntBuffer view = ByteBuffer.wrap(chunk).asIntBuffer();
+        for (int from = 0; from < words.length; from += WORDS_PER_CHUNK) {
+            int count = Math.min(WORDS_PER_CHUNK, words.length - from);
+            in.readFully(chunk, 0, count * Integer.BYTES);
+            view.get(0, words, from, count);
+        }
     }
 
     private static void writeState(Engine engine, DataOutputStream out) throws IOException {
@@ -198,8 +226,8 @@ public final class SnapshotCodec {
             throw new IOException("corrupt snapshot: id filter of " + filterWords + " words");
         }
         int[] words = filterWords == 0 ? null : new int[filterWords];
-        for (int i = 0; i < filterWords; i++) {
-            words[i] = in.readInt();
+        if (words != null) {
+            readWords(in, words);
         }
         if (in.readInt() != MAGIC) {
             throw new IOException("snapshot trailer missing: the file is cut short");

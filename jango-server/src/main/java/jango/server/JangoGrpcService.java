@@ -82,6 +82,11 @@ final class JangoGrpcService extends JangoGrpc.JangoImplBase {
             builder.addService(io.grpc.ServerInterceptors.intercept(new JangoGrpcService(ledger, submitter), new AuthInterceptor(access)));
         }
         GrpcService grpc = builder
+                // Protobuf only, as docs/grpc.md describes (JSON over HTTP is the REST API): the
+                // gRPC-JSON marshallers took most of a second of each start to build, for nothing.
+                .supportedSerializationFormats(com.linecorp.armeria.common.grpc.GrpcSerializationFormats.PROTO,
+                        com.linecorp.armeria.common.grpc.GrpcSerializationFormats.PROTO_WEB,
+                        com.linecorp.armeria.common.grpc.GrpcSerializationFormats.PROTO_WEB_TEXT)
                 .maxRequestMessageLength(maxMessageBytes)
                 .exceptionHandler(JangoGrpcService::undecodable)
                 // Distributed mode reads PostgreSQL: never on an event loop.
