@@ -68,6 +68,10 @@ final class SoakCommand implements Callable<Integer> {
         if (Runtime.version().feature() >= 24) {
             command.add("--sun-misc-unsafe-memory-access=allow");
         }
+        String libraryPath = System.getProperty("java.library.path");
+        if (libraryPath != null && !libraryPath.isEmpty()) {
+            command.add("-Djava.library.path=" + libraryPath); // RocksDB's native library, which the launcher took out of its jar
+        }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Jango.class.getName());
