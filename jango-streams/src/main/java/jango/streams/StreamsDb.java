@@ -1,5 +1,6 @@
 package jango.streams;
 
+import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -14,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.BiPredicate;
 
 /**
@@ -81,11 +83,37 @@ public final class StreamsDb implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes the keys in the range, and gives their disk back: a range delete alone only writes a
+     * tombstone, which compaction acts on when it reaches the range's files, and the feed's old
+     * positions are files compaction seldom reaches again (measured: a soak's feed, which keeps 10
+     * million positions, held 25 million positions' worth of disk at 25 million commands). The files
+     * wholly inside the range are dropped at once; compaction handles the two at its edges.
+     */
     public void deleteRange(byte[] fromInclusive, byte[] toExclusive) {
         try {
             db.deleteRange(unsynced, fromInclusive, toExclusive);
+            db.deleteFilesInRanges(db.getDefaultColumnFamily(), List.of(fromInclusive, toExclusive), false);
         } catch (RocksDBException e) {
             throw failed("delete", e);
+        }
+    }
+
+    /** The bytes of the store's table files on disk (not its write-ahead log); for tests. */
+    long diskBytes() {
+        try {
+            return db.getLongProperty("rocksdb.live-sst-files-size");
+        } catch (RocksDBException e) {
+            throw failed("read", e);
+        }
+    }
+
+    /** Writes what is in memory to table files (tests use it to see what is on disk). */
+    void flush() {
+        try (FlushOptions wait = new FlushOptions().setWaitForFlush(true)) {
+            db.flush(wait);
+        } catch (RocksDBException e) {
+            throw failed("flush", e);
         }
     }
 
