@@ -89,20 +89,19 @@ final class ServeCommand implements Callable<Integer> {
 
     /**
      * Loads and initialises, on a second core, the library classes the server needs after recovery
-     * (Armeria's client and gRPC builders, protobuf descriptors, GraphQL's schema), so that their
-     * second or two of class initialisation overlaps the recovery instead of following it. Builders
-     * and a schema are made and dropped; the one thing kept is Armeria's default client factory,
-     * which the webhooks' own factory makes anyway.
+     * (Armeria's default client factory, its web client and gRPC builders, protobuf descriptors,
+     * GraphQL's schema), so that their second or two of class initialisation overlaps the recovery
+     * instead of following it. Builders and a schema are made and dropped; the one thing kept is
+     * Armeria's default client factory, which the webhooks' own factory makes anyway.
      */
     private static void warmUpInBackground() {
         Thread warmup = new Thread(() -> {
             long started = System.nanoTime();
             try {
-                com.linecorp.armeria.client.ClientFactory.builder();
-                com.linecorp.armeria.client.WebClient.builder();
                 // Building any client factory (the webhooks' does) first initialises Armeria's default
                 // one, whose class initialiser builds it: half a second cold, once per JVM.
                 com.linecorp.armeria.client.ClientFactory.ofDefault();
+                com.linecorp.armeria.client.WebClient.builder();
                 com.linecorp.armeria.server.grpc.GrpcService.builder();
                 jango.api.v1.JangoProto.getDescriptor();
                 jango.streams.graphql.GraphqlEndpoint.warmUp();
