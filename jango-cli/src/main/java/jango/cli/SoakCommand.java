@@ -4,6 +4,7 @@ import jango.bench.Soak;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.concurrent.Callable;
                 "the resident memory, writes the curve as SVG, reports disk per stored result, then times a restart after",
                 "kill -9. Exit code 0 = memory stayed within 10%% after warm-up, 1 = it grew, 2 = bad options."})
 final class SoakCommand implements Callable<Integer> {
+    private static final String HUGE_PAGES = "-XX:+UseTransparentHugePages";
 
     @Option(names = "--commands", defaultValue = "100000000", description = "commands to apply (default: ${DEFAULT-VALUE})")
     long commands;
@@ -71,6 +73,9 @@ final class SoakCommand implements Callable<Integer> {
         String libraryPath = System.getProperty("java.library.path");
         if (libraryPath != null && !libraryPath.isEmpty()) {
             command.add("-Djava.library.path=" + libraryPath); // RocksDB's native library, which the launcher took out of its jar
+        }
+        if (ManagementFactory.getRuntimeMXBean().getInputArguments().contains(HUGE_PAGES)) {
+            command.add(HUGE_PAGES); // the launcher asks for them where the kernel offers them
         }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
