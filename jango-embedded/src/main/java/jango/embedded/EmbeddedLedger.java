@@ -98,7 +98,9 @@ public final class EmbeddedLedger implements Ledger {
             snapshots.removeUnfinished(); // the journal's lock is ours: no other ledger writes here
             EmbeddedArchive archive = new EmbeddedArchive(index);
             Engine engine = Recovery.recover(journal, index, snapshots, archive, config.idFilterBytes());
+            double idFilterFalsePositives = Recovery.checkIdFilter(engine);
             EmbeddedLedger ledger = new EmbeddedLedger(config, observer, journal, index, snapshots, archive, engine);
+            ledger.snapshotter.idFilterMeasured(idFilterFalsePositives);
             ledger.projector.start();
             ledger.snapshotter.start();
             ledger.writer.start();
@@ -203,6 +205,12 @@ public final class EmbeddedLedger implements Ledger {
     @Override
     public List<ShardStatus> shards() {
         return List.of(loop.status());
+    }
+
+    /** Measured at start and on each snapshot (every {@link EmbeddedConfig#snapshotEveryCommands} entries). */
+    @Override
+    public double idFilterFalsePositiveRate() {
+        return snapshotter.idFilterFalsePositives();
     }
 
     /**

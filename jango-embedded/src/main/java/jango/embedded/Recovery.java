@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 final class Recovery {
     private static final Logger log = LoggerFactory.getLogger(Recovery.class);
     private static final long PROGRESS_EVERY_NANOS = 1_000_000_000L;
+    /** From this false-positive rate of the id filter on, a start logs a warning. */
+    static final double CROWDED_FILTER = 0.05;
 
     private Recovery() {
     }
@@ -70,6 +72,27 @@ final class Recovery {
                 engine.lastSeq(), fromSeq - 1, engine.lastSeq() - fromSeq + 1, indexed,
                 engine.view().accountCount(), engine.view().openHoldCount(), (System.nanoTime() - started) / 1_000_000);
         return engine;
+    }
+
+    /**
+     * Logs how crowded the engine's id filter is and returns its false-positive rate. Its size is
+     * fixed, so the share of new ids that cost an index lookup rises with every id ever used: a
+     * warning from {@value #CROWDED_FILTER} on (docs/design.md, "The id filter").
+     */
+    static double checkIdFilter(Engine engine) {
+        double rate = engine.view().idFilterFalsePositiveRate();
+        if (rate >= CROWDED_FILTER) {
+            log.warn("event=id_filter_crowded false_positives={} bytes={} effect=\"this share of new ids costs an index lookup;"
+                    + " it rises with every id used (see docs/design.md, The id filter)\"", rate(rate), engine.view().idFilterBytes());
+        } else {
+            log.info("event=id_filter false_positives={} bytes={}", rate(rate), engine.view().idFilterBytes());
+        }
+        return rate;
+    }
+
+    /** A rate for a log line: four decimals, a dot whatever the locale. */
+    static String rate(double rate) {
+        return String.format(java.util.Locale.ROOT, "%.4f", rate);
     }
 
     private static Engine newestUsableSnapshot(Journal journal, Snapshots snapshots, EmbeddedArchive archive, long journalEnd,

@@ -46,6 +46,8 @@ final class Snapshotter {
     private final java.util.concurrent.atomic.AtomicBoolean snapshotting = new java.util.concurrent.atomic.AtomicBoolean();
     private final Thread thread;
     private volatile boolean stopping;
+    /** The id filter's false-positive rate, measured at start and on each snapshot's copy (metrics). */
+    private volatile double idFilterFalsePositives = Double.NaN;
 
     /** @param awaitIndexed waits (bounded) until the index holds a seq, or throws */
     Snapshotter(Snapshots snapshots, LedgerIndex index, LongConsumer awaitIndexed) {
@@ -79,6 +81,15 @@ final class Snapshotter {
             return false;
         }
         return true;
+    }
+
+    /** The id filter's false-positive rate as last measured (NaN before the first measure). */
+    double idFilterFalsePositives() {
+        return idFilterFalsePositives;
+    }
+
+    void idFilterMeasured(double rate) {
+        idFilterFalsePositives = rate;
     }
 
     /** The state hash and the full invariant check of a copy, off the writer. */
@@ -152,7 +163,10 @@ final class Snapshotter {
             index.sync();
             long started = System.nanoTime();
             snapshots.write(copy);
-            log.info("event=snapshot_done seq={} millis={}", seq, (System.nanoTime() - started) / 1_000_000);
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            idFilterFalsePositives = copy.view().idFilterFalsePositiveRate();
+            log.info("event=snapshot_done seq={} millis={} id_filter_false_positives={}", seq, millis,
+                    Recovery.rate(idFilterFalsePositives));
         } catch (IOException | RuntimeException e) {
             // The journal holds everything; a missed snapshot only lengthens the next recovery.
             log.warn("event=snapshot_failed seq={} error=\"{}\"", seq, e.toString());

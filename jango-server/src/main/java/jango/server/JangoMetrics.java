@@ -70,6 +70,11 @@ public final class JangoMetrics implements LedgerObserver {
                 .description("shards with work waiting and no progress for seconds (a stuck disk, a GC spiral)").register(registry);
         Gauge.builder("jango.log.applied.seq", ledger, l -> l.shards().stream().mapToLong(ShardStatus::appliedSeq).max().orElse(0))
                 .description("last applied log position").register(registry);
+        if (!Double.isNaN(ledger.idFilterFalsePositiveRate())) {
+            Gauge.builder("jango.id.filter.false.positives", ledger, Ledger::idFilterFalsePositiveRate)
+                    .description("share of new ids the fixed-size id filter cannot rule out, each an index lookup;"
+                            + " rises with every id used (measured at start and at each snapshot)").register(registry);
+        }
         // Transfers between shards (distributed mode; zero in embedded mode), as of each shard's last commit.
         Gauge.builder("jango.transfers.in.flight", ledger, l -> l.transfersInFlight().coordinating()).tag("role", "coordinator")
                 .description("transfers between shards this instance's shards coordinate now").register(registry);

@@ -23,4 +23,14 @@ class EmbeddedApiTest extends ApiContract {
         JsonNode state = jango.get("/v1/admin/state").json();
         assertThat(state.get("seq").asLong()).isGreaterThanOrEqualTo(applied(first).get("seq").asLong());
     }
+
+    /** The id filter's crowding is on /metrics: a handful of ids in a fresh data directory rule nearly every new one out. */
+    @Test
+    void metricsShowTheIdFiltersFalsePositiveRate() {
+        deposit(user(), "KRW", "1");
+        String line = jango.get("/metrics").body().lines().filter(l -> l.startsWith("jango_id_filter_false_positives "))
+                .findFirst().orElseThrow(() -> new AssertionError("no jango_id_filter_false_positives on /metrics"));
+        double rate = Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+        assertThat(rate).isBetween(0.0, 1e-6);
+    }
 }

@@ -59,12 +59,21 @@ public interface Ledger extends AutoCloseable {
         return null;
     }
 
-    /** True when reads wait on I/O (a database): the server then keeps them off its event loops. */
     /** Transfers between shards in flight on this instance's shards (metrics); none in embedded mode. */
     default TransfersInFlight transfersInFlight() {
         return TransfersInFlight.NONE;
     }
 
+    /**
+     * The share of new command and hold ids that the engine's id filter cannot rule out, each costing
+     * a lookup in the result store (metrics); NaN where there is no such filter (distributed mode
+     * looks every batch's ids up in one query).
+     */
+    default double idFilterFalsePositiveRate() {
+        return Double.NaN;
+    }
+
+    /** True when reads wait on I/O (a database): the server then keeps them off its event loops. */
     default boolean readsBlock() {
         return false;
     }
