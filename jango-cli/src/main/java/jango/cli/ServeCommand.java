@@ -54,6 +54,13 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "embedded", description = "embedded (default) or distributed")
     String mode;
 
+    @Option(names = "--id-filter-mib", paramLabel = "MIB", defaultValue = "64",
+            description = {"embedded mode: the id filter, in MiB, a power of two up to 1024 (default: ${DEFAULT-VALUE}). A new id costs an "
+                    + "index lookup when the filter cannot rule it out: at 64 MiB about 1% of them at 50 million ids used, 14% at 100 "
+                    + "million (an exchange's trade uses 1.5 ids per command). Another size than the data directory's is rebuilt "
+                    + "from the index once, at start; the heap needs about twice the filter"})
+    int idFilterMib;
+
     @Mixin
     DistributedOptions distributed;
 
@@ -117,6 +124,10 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         warmUpInBackground();
+        if (idFilterMib < 1 || idFilterMib > 1024 || Integer.bitCount(idFilterMib) != 1) {
+            System.err.println("jango: --id-filter-mib: " + idFilterMib + " (expected: a power of two from 1 to 1024)");
+            return 2;
+        }
         EdgeOptions edge;
         try {
             edge = edge();
@@ -130,7 +141,8 @@ final class ServeCommand implements Callable<Integer> {
         switch (mode) {
             case "embedded" -> {
                 try {
-                    ledger = EmbeddedLedger.open(EmbeddedConfig.defaults(dataDir.toAbsolutePath()), metrics);
+                    ledger = EmbeddedLedger.open(EmbeddedConfig.defaults(dataDir.toAbsolutePath())
+                            .withIdFilterBytes(idFilterMib << 20), metrics);
                 } catch (java.io.IOException e) {
                     // Corruption, a lock held by another process, a full or read-only disk: say which, plainly.
                     log.error("event=start_failed data_dir={}", dataDir.toAbsolutePath(), e);

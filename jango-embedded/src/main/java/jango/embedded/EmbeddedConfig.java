@@ -21,7 +21,8 @@ import java.util.function.LongSupplier;
  * @param historyWaitMs      how long a read waits for the index to catch up (history, closed holds, results)
  * @param clockMicros        the sequencer's clock (epoch microseconds); the engine never reads a clock
  * @param opener             opens journal files; tests pass one that fails to prove the halt path
- * @param idFilterBytes      the engine's id filter, fixed for the life of the data directory (a power of two)
+ * @param idFilterBytes      the engine's id filter (a power of two); a snapshot made with another size gets its
+ *                           filter rebuilt from the index at start ({@link Recovery#rebuildIdFilter})
  * @param stallMs            a writer with work waiting and no progress for this long reports itself stalled
  */
 public record EmbeddedConfig(Path dataDir, int maxBatchCommands, int maxPendingCommands, long snapshotEveryCommands,
@@ -29,7 +30,11 @@ public record EmbeddedConfig(Path dataDir, int maxBatchCommands, int maxPendingC
                              LongSupplier clockMicros, ChannelOpener opener, int idFilterBytes, long stallMs) {
 
     public static final int DEFAULT_MAX_BATCH_COMMANDS = 20_000;
-    /** 64 MiB: about 1% false positives up to 50 million ids, 8% at 100 million (each costs one index lookup). */
+    /**
+     * 64 MiB: false positives (each costs one index lookup) 0.9% at 50 million ids, 5.7% at 77 million,
+     * 14% at 100 million, 42% at 150 million (measured on this filter). An exchange's day uses about
+     * 1.5 ids per command (a trade's four commands and its two holds).
+     */
     public static final int DEFAULT_ID_FILTER_BYTES = 64 << 20;
     /**
      * A restart replays at most about this many entries. Right after a start the JIT is cold and the

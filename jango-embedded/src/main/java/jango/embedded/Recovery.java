@@ -5,6 +5,7 @@ import jango.embedded.journal.Journal;
 import jango.engine.Applied;
 import jango.engine.BalanceChange;
 import jango.engine.Engine;
+import jango.engine.IdFilterRebuild;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -44,6 +45,9 @@ final class Recovery {
                     + ": the journal lost acknowledged records, or the index belongs to another data directory");
         }
         Engine engine = newestUsableSnapshot(journal, snapshots, archive, journalEnd, indexed);
+        if (engine != null && engine.view().idFilterBytes() != idFilterBytes) {
+            rebuildIdFilter(engine, index, idFilterBytes);
+        }
         if (engine == null) {
             if (journal.firstSeq() > 1) {
                 throw new IOException("no usable snapshot and the journal starts at seq " + journal.firstSeq());
@@ -72,6 +76,39 @@ final class Recovery {
                 engine.lastSeq(), fromSeq - 1, engine.lastSeq() - fromSeq + 1, indexed,
                 engine.view().accountCount(), engine.view().openHoldCount(), (System.nanoTime() - started) / 1_000_000);
         return engine;
+    }
+
+    /**
+     * Gives a snapshot's engine an id filter of the configured size, made from every id the index
+     * stores (results, closed holds) and those the engine holds. The filter's size is otherwise fixed
+     * by the snapshot, so this is how a data directory whose filter got crowded gets a larger one: a
+     * start with another size reads every stored id once (progress logged), and the next snapshot
+     * keeps the new filter. The index may hold ids of entries after the snapshot: the replay meets
+     * them as false positives, which the archive answers exactly (a result stored at or after the
+     * entry's own seq is no prior result).
+     */
+    static void rebuildIdFilter(Engine engine, LedgerIndex index, int idFilterBytes) throws IOException {
+        int from = engine.view().idFilterBytes();
+        long started = System.nanoTime();
+        log.info("event=id_filter_rebuild from_bytes={} to_bytes={} reason=\"the configured size differs from the snapshot's\"",
+                from, idFilterBytes);
+        IdFilterRebuild rebuild = engine.rebuildIdFilter(idFilterBytes);
+        long[] counts = new long[2];
+        long[] nextProgressNanos = {started + PROGRESS_EVERY_NANOS};
+        index.forEachResultId(id -> {
+            rebuild.commandId(id);
+            counts[0]++;
+            if ((counts[0] & 0xffff) == 0 && System.nanoTime() > nextProgressNanos[0]) {
+                nextProgressNanos[0] = System.nanoTime() + PROGRESS_EVERY_NANOS;
+                log.info("event=id_filter_rebuild_progress command_ids={}", counts[0]);
+            }
+        });
+        index.forEachHoldId(id -> {
+            rebuild.holdId(id);
+            counts[1]++;
+        });
+        log.info("event=id_filter_rebuilt bytes={} command_ids={} closed_hold_ids={} millis={}", idFilterBytes, counts[0], counts[1],
+                (System.nanoTime() - started) / 1_000_000);
     }
 
     /**

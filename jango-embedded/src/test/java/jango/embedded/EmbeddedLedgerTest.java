@@ -160,6 +160,51 @@ class EmbeddedLedgerTest {
     }
 
     /**
+     * A crowded id filter is given another size by starting with it: the filter is rebuilt from the
+     * ids the index stores, every id used before is still answered exactly (a result replayed, another
+     * body a conflict, a closed hold's id taken), the state is the same, and the next snapshot keeps
+     * the new size, so the rebuild happens once.
+     */
+    @Test
+    void aCrowdedIdFilterIsRebuiltLargerFromTheIndexAndEveryOldIdIsStillAnswered() throws Exception {
+        EmbeddedConfig small = config().withIdFilterBytes(1 << 10); // 8,192 bits for over 1,000 ids
+        EmbeddedConfig large = config().withIdFilterBytes(1 << 20);
+        Command deposit = new Command.Deposit("f-1", "u1", "KRW", Decimal.parse("5", false));
+        Command hold = new Command.PlaceHold("f-2", "u1", "KRW", Decimal.parse("2", false), "f-hold", Command.NO_EXPIRY);
+        Command release = new Command.Release("f-3", "f-hold", null);
+        Command stillOpen = new Command.PlaceHold("f-4", "u1", "KRW", Decimal.parse("1", false), "f-open", Command.NO_EXPIRY);
+        Outcome first;
+        StateSummary before;
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(small, LedgerObserver.NONE)) {
+            ledger.submit(List.of(new Command.RegisterAsset("KRW", 0))).get();
+            first = ledger.submit(List.of(deposit, hold, release, stillOpen)).get().get(0);
+            before = load(ledger, 200, 7);
+        }
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(small, LedgerObserver.NONE)) {
+            assertThat(ledger.idFilterFalsePositiveRate()).as("5,000 ids in 8,192 bits, measured at start").isGreaterThan(0.3);
+        }
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(large, LedgerObserver.NONE)) {
+            assertThat(ledger.idFilterFalsePositiveRate()).as("rebuilt at 1 MiB").isLessThan(1e-6);
+            assertThat(ledger.stateSummary()).isEqualTo(before);
+            List<Outcome> again = ledger.submit(List.of(deposit,
+                    new Command.Deposit("f-1", "u1", "KRW", Decimal.parse("6", false)),
+                    new Command.PlaceHold("f-5", "u1", "KRW", Decimal.parse("1", false), "f-hold", Command.NO_EXPIRY),
+                    new Command.PlaceHold("f-6", "u1", "KRW", Decimal.parse("1", false), "f-open", Command.NO_EXPIRY),
+                    new Command.Deposit("s7-3-4", "u1", "KRW", Decimal.parse("1", false)))).get();
+            assertThat(again.get(0).kind()).isEqualTo(Outcome.Kind.REPLAYED);
+            assertThat(again.get(0).result()).isEqualTo(first.result());
+            assertThat(again.get(1).kind()).as("the same id with another body").isEqualTo(Outcome.Kind.ID_CONFLICT);
+            assertThat(again.get(2).result().reason()).as("a closed hold's id").isEqualTo(jango.engine.Reason.HOLD_EXISTS);
+            assertThat(again.get(3).result().reason()).as("an open hold's id").isEqualTo(jango.engine.Reason.HOLD_EXISTS);
+            assertThat(again.get(4).kind()).as("an id of the load, another body").isEqualTo(Outcome.Kind.ID_CONFLICT);
+        }
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(large, LedgerObserver.NONE)) {
+            assertThat(ledger.idFilterFalsePositiveRate()).as("the closing snapshot kept the new filter").isLessThan(1e-6);
+            assertThat(ledger.submit(List.of(deposit)).get().get(0).kind()).isEqualTo(Outcome.Kind.REPLAYED);
+        }
+    }
+
+    /**
      * A restart replays the journal from the last snapshot, but entries the index holds already are
      * applied for their state only (their results, closed holds and history are on disk): they must
      * still be answered exactly, and their history must not appear twice. A snapshot a crash left

@@ -279,6 +279,15 @@ public final class Engine {
         return assets.scalesView();
     }
 
+    /**
+     * Empties the id filter and gives it another size, for an engine loaded from a snapshot whose
+     * filter was made with another: the caller puts back every id the archive stores before the
+     * engine applies anything (see {@link IdFilterRebuild}).
+     */
+    public IdFilterRebuild rebuildIdFilter(int bytes) {
+        return new IdFilterRebuild(this, bytes);
+    }
+
     /** Loads state into this engine, which must not have applied anything yet. */
     public EngineRestore restore() {
         if (lastSeq != 0 || accounts.count() != 0 || holds.count() != 0 || !crossShard.isEmpty()) {

@@ -18,11 +18,20 @@ final class IdFilter {
     static final long COMMAND_SEED = 0x636f6d6d616e64L;
     static final long HOLD_SEED = 0x686f6c64L;
 
-    private final int[] words;
-    private final int blockMask;
+    /** Replaced only by {@link #reset}, when a recovery gives the filter another size. */
+    private int[] words;
+    private int blockMask;
 
     /** @param bytes 0 (always maybe) or a power of two from 32 */
     IdFilter(int bytes) {
+        reset(bytes);
+    }
+
+    /**
+     * Empties the filter and gives it another size; the caller puts every used id back before the
+     * engine runs again (a recovery, from the archive's keys).
+     */
+    void reset(int bytes) {
         if (bytes != 0 && (bytes < 32 || Integer.bitCount(bytes) != 1)) {
             throw new IllegalArgumentException("id filter bytes: " + bytes + " (expected: 0 or a power of two >= 32)");
         }

@@ -426,6 +426,37 @@ public final class LedgerIndex implements AutoCloseable {
         }
     }
 
+    /**
+     * Every command id with a stored result, in key order, to {@code ids}; for rebuilding the
+     * engine's id filter. Reads the whole family once without filling the block cache.
+     */
+    public void forEachResultId(java.util.function.Consumer<String> ids) throws IOException {
+        forEachKey(results, ids);
+    }
+
+    /** Every closed hold's id, as {@link #forEachResultId}. */
+    public void forEachHoldId(java.util.function.Consumer<String> ids) throws IOException {
+        forEachKey(holds, ids);
+    }
+
+    private void forEachKey(ColumnFamilyHandle family, java.util.function.Consumer<String> ids) throws IOException {
+        lifecycle.readLock().lock();
+        try {
+            checkOpen();
+            try (ReadOptions scan = new ReadOptions().setFillCache(false).setReadaheadSize(4L << 20);
+                 RocksIterator iterator = db.newIterator(family, scan)) {
+                for (iterator.seekToFirst(); iterator.isValid(); iterator.next()) {
+                    ids.accept(ArchiveRecords.key(iterator.key()));
+                }
+                iterator.status();
+            }
+        } catch (RocksDBException e) {
+            throw new IOException("ledger index: reading the stored ids failed: " + e.getMessage(), e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
     /** Makes everything appended so far durable (flushes the WAL with fsync). */
     public void sync() throws IOException {
         lifecycle.readLock().lock();
