@@ -39,7 +39,7 @@ public record EmbeddedConfig(Path dataDir, int maxBatchCommands, int maxPendingC
     /**
      * A restart replays at most about this many entries. Right after a start the JIT is cold and the
      * replay is slow: 517,000 entries in 3.6 s on the 10-million-entry soak's data, 172,000 in 3.1 s
-     * at 77 million entries, where an estimated 3-5% of the ids are filter false positives costing an index
+     * at 77 million entries, where about 21% of the ids were filter false positives costing an index
      * lookup (docs/performance.md). This keeps the replay to a few seconds of a restart that must be
      * healthy within ten. The price is a snapshot (about the id filter's size plus 100 bytes per
      * account and open hold, about 0.3 s of one core to write) taken off the writer thread every
