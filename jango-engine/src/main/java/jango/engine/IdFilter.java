@@ -87,24 +87,34 @@ final class IdFilter {
         }
     }
 
+    /** Blocks read to measure the false-positive rate: all of a small filter, evenly spaced ones of a large. */
+    private static final int RATE_SAMPLE_BLOCKS = 1 << 16;
+
     /**
-     * The chance that an id never put is answered "maybe", exactly for this filter's bits: a probe
-     * lands in a uniformly random block and needs its one bit set in each of the block's words, so
-     * the rate is the mean over blocks of the product of the words' set shares. 1 without a filter.
+     * The chance that an id never put is answered "maybe", from this filter's bits: a probe lands in
+     * a uniformly random block and needs its one bit set in each of the block's words, so the rate is
+     * the mean over blocks of the product of the words' set shares. Over at most 65,536 evenly spaced
+     * blocks (the whole 64 MiB filter took 170 ms of a start with a cold JIT; blocks fill alike, so
+     * the sample's error is far below the rate's own changes). 1 without a filter.
      */
     double falsePositiveRate() {
         if (words == null) {
             return 1;
         }
+        int blocks = words.length / WORDS_PER_BLOCK;
+        int step = Math.max(1, blocks / RATE_SAMPLE_BLOCKS);
         double sum = 0;
-        for (int base = 0; base < words.length; base += WORDS_PER_BLOCK) {
-            double block = 1;
-            for (int i = 0; i < WORDS_PER_BLOCK && block != 0; i++) {
-                block *= Integer.bitCount(words[base + i]) / (double) Integer.SIZE;
+        int sampled = 0;
+        for (int block = 0; block < blocks; block += step) {
+            int base = block * WORDS_PER_BLOCK;
+            double rate = 1;
+            for (int i = 0; i < WORDS_PER_BLOCK && rate != 0; i++) {
+                rate *= Integer.bitCount(words[base + i]) / (double) Integer.SIZE;
             }
-            sum += block;
+            sum += rate;
+            sampled++;
         }
-        return sum / (words.length / WORDS_PER_BLOCK);
+        return sum / sampled;
     }
 
     private int block(long hash) {

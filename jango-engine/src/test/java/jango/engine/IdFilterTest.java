@@ -36,6 +36,25 @@ class IdFilterTest {
         }
     }
 
+    /** A large filter is measured on a sample of its blocks: still the rate fresh ids meet. */
+    @Test
+    void aLargeFiltersSampledRateIsTheRateFreshIdsMeet() {
+        IdFilter filter = new IdFilter(8 << 20); // 262,144 blocks, a quarter of them read
+        for (int i = 0; i < 8_000_000; i++) { // about 8 bits per id
+            filter.put("c-" + i, IdFilter.COMMAND_SEED);
+        }
+        int probes = 400_000;
+        int maybes = 0;
+        for (int i = 0; i < probes; i++) {
+            if (filter.mightContain("fresh-" + i, IdFilter.COMMAND_SEED)) {
+                maybes++;
+            }
+        }
+        double measured = maybes / (double) probes;
+        assertThat(measured).isBetween(0.01, 0.05);
+        assertThat(filter.falsePositiveRate()).isCloseTo(measured, within(measured * 0.1));
+    }
+
     @Test
     void withoutAFilterEveryIdIsLookedUp() {
         assertThat(new IdFilter(0).falsePositiveRate()).isEqualTo(1.0);
