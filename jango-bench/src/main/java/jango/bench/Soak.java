@@ -37,11 +37,12 @@ public final class Soak {
 
     /**
      * @param serveCommand how to start {@code jango} (java, its flags, the class path, the main class)
+     * @param serveOptions more options of {@code jango serve} (e.g. {@code --id-filter-mib})
      * @param warmupShare  share of the commands before the flatness check starts (RocksDB's caches and
      *                     the JIT settle first)
      */
     public record Options(long commands, String heap, Path dataDir, boolean keepData, Path chart, int concurrency, int batch,
-                          int accounts, int sampleSeconds, double warmupShare, List<String> serveCommand) {
+                          int accounts, int sampleSeconds, double warmupShare, List<String> serveCommand, List<String> serveOptions) {
         public Options {
             if (commands < 10_000) {
                 throw new IllegalArgumentException("commands: " + commands + " (expected: >= 10000)");
@@ -244,6 +245,7 @@ public final class Soak {
             List<String> command = new ArrayList<>(options.serveCommand());
             command.add(1, "-Xmx" + options.heap());
             command.addAll(List.of("serve", "--port", "0", "--data-dir", dataDir.toString()));
+            command.addAll(options.serveOptions());
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             CompletableFuture<String> listening = new CompletableFuture<>();
             Thread drain = new Thread(() -> {

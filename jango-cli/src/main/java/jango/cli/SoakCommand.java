@@ -49,12 +49,17 @@ final class SoakCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "0.1", description = "share of the commands before memory is judged (default: ${DEFAULT-VALUE})")
     double warmup;
 
+    @Option(names = "--id-filter-mib", paramLabel = "MIB", defaultValue = "64",
+            description = "the server's id filter (jango serve --id-filter-mib; default: ${DEFAULT-VALUE}); past about 50 million ids "
+                    + "a larger one keeps new ids from reading the index, 128 or more for 100 million commands")
+    int idFilterMib;
+
     @Override
     public Integer call() throws Exception {
         Soak.Options options;
         try {
             options = new Soak.Options(commands, heap, dataDir, keepData, chart, concurrency, batch, accounts, sampleSeconds, warmup,
-                    serveCommand());
+                    serveCommand(), List.of("--id-filter-mib", Integer.toString(idFilterMib)));
         } catch (IllegalArgumentException e) {
             System.err.println("soak: " + e.getMessage());
             return 2;

@@ -93,6 +93,25 @@ class PackagedLauncherIT {
         Run audit = jango(120, "audit", "--data-dir", data.toString());
         assertThat(audit.exitCode()).as(audit.output()).isZero();
         assertThat(audit.output()).contains("audit: PASS");
+
+        // Another id filter size: rebuilt from the index at start, and the old id is still answered.
+        Run badSize = jango(120, "serve", "--port", "0", "--data-dir", data.toString(), "--id-filter-mib", "3");
+        assertThat(badSize.exitCode()).as(badSize.output()).isEqualTo(2);
+        assertThat(badSize.output()).contains("--id-filter-mib: 3 (expected: a power of two from 1 to 1024)");
+        Path resized = tmp.resolve("serve-resized.log");
+        serve = launcher("serve", "--port", "0", "--data-dir", data.toString(), "--id-filter-mib", "1")
+                .redirectErrorStream(true).redirectOutput(resized.toFile()).start();
+        try {
+            String url = awaitListening(serve, resized);
+            assertThat(Files.readString(resized)).contains("event=id_filter_rebuilt bytes=1048576 command_ids=1");
+            HttpResponse<String> again = send(HttpClient.newHttpClient(), "POST", url + "/v1/commands",
+                    "{\"id\":\"d1\",\"type\":\"deposit\",\"account\":\"u1\",\"asset\":\"BTC\",\"amount\":\"2\"}");
+            assertThat(again.statusCode()).as(again.body()).isEqualTo(409);
+            assertThat(again.body()).contains("ID_CONFLICT");
+        } finally {
+            serve.destroy();
+        }
+        assertThat(serve.waitFor(30, TimeUnit.SECONDS)).as("serve stops within 30 s of SIGTERM:\n%s", Files.readString(resized)).isTrue();
     }
 
     @Test
