@@ -123,11 +123,11 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        warmUpInBackground();
         if (idFilterMib < 1 || idFilterMib > 1024 || Integer.bitCount(idFilterMib) != 1) {
             System.err.println("jango: --id-filter-mib: " + idFilterMib + " (expected: a power of two from 1 to 1024)");
             return 2;
         }
+        warmUpInBackground();
         EdgeOptions edge;
         try {
             edge = edge();

@@ -98,7 +98,7 @@ public final class EmbeddedLedger implements Ledger {
             snapshots.removeUnfinished(); // the journal's lock is ours: no other ledger writes here
             EmbeddedArchive archive = new EmbeddedArchive(index);
             Engine engine = Recovery.recover(journal, index, snapshots, archive, config.idFilterBytes());
-            double idFilterFalsePositives = Recovery.checkIdFilter(engine);
+            long idFilterFalsePositives = Recovery.checkIdFilter(engine);
             EmbeddedLedger ledger = new EmbeddedLedger(config, observer, journal, index, snapshots, archive, engine);
             ledger.snapshotter.idFilterMeasured(idFilterFalsePositives);
             ledger.projector.start();
@@ -209,7 +209,7 @@ public final class EmbeddedLedger implements Ledger {
 
     /** Measured at start and on each snapshot (every {@link EmbeddedConfig#snapshotEveryCommands} entries). */
     @Override
-    public double idFilterFalsePositiveRate() {
+    public long idFilterFalsePositivesPerMillion() {
         return snapshotter.idFilterFalsePositives();
     }
 

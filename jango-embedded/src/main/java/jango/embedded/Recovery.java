@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 final class Recovery {
     private static final Logger log = LoggerFactory.getLogger(Recovery.class);
     private static final long PROGRESS_EVERY_NANOS = 1_000_000_000L;
-    /** From this false-positive rate of the id filter on, a start logs a warning. */
-    static final double CROWDED_FILTER = 0.05;
+    /** From this many false positives per million of the id filter (5%) on, a start logs a warning. */
+    static final long CROWDED_FILTER = 50_000;
 
     private Recovery() {
     }
@@ -112,24 +112,25 @@ final class Recovery {
     }
 
     /**
-     * Logs how crowded the engine's id filter is and returns its false-positive rate. Its size is
-     * fixed, so the share of new ids that cost an index lookup rises with every id ever used: a
-     * warning from {@value #CROWDED_FILTER} on (docs/design.md, "The id filter").
+     * Logs how crowded the engine's id filter is and returns its false positives per million. Its
+     * size is fixed, so the share of new ids that cost an index lookup rises with every id ever used:
+     * a warning from 5% on (docs/design.md, "The id filter").
      */
-    static double checkIdFilter(Engine engine) {
-        double rate = engine.view().idFilterFalsePositiveRate();
-        if (rate >= CROWDED_FILTER) {
+    static long checkIdFilter(Engine engine) {
+        long perMillion = engine.view().idFilterFalsePositivesPerMillion();
+        if (perMillion >= CROWDED_FILTER) {
             log.warn("event=id_filter_crowded false_positives={} bytes={} effect=\"this share of new ids costs an index lookup;"
-                    + " it rises with every id used (see docs/design.md, The id filter)\"", rate(rate), engine.view().idFilterBytes());
+                    + " it rises with every id used: a larger --id-filter-mib rebuilds it (docs/design.md, The id filter)\"",
+                    percent(perMillion), engine.view().idFilterBytes());
         } else {
-            log.info("event=id_filter false_positives={} bytes={}", rate(rate), engine.view().idFilterBytes());
+            log.info("event=id_filter false_positives={} bytes={}", percent(perMillion), engine.view().idFilterBytes());
         }
-        return rate;
+        return perMillion;
     }
 
-    /** A rate for a log line: four decimals, a dot whatever the locale. */
-    static String rate(double rate) {
-        return String.format(java.util.Locale.ROOT, "%.4f", rate);
+    /** Parts per million as a percentage for a log line: 57300 is "5.7300%". */
+    static String percent(long perMillion) {
+        return perMillion / 10_000 + "." + String.format(java.util.Locale.ROOT, "%04d", perMillion % 10_000) + "%";
     }
 
     private static Engine newestUsableSnapshot(Journal journal, Snapshots snapshots, EmbeddedArchive archive, long journalEnd,

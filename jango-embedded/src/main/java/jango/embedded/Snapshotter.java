@@ -46,8 +46,8 @@ final class Snapshotter {
     private final java.util.concurrent.atomic.AtomicBoolean snapshotting = new java.util.concurrent.atomic.AtomicBoolean();
     private final Thread thread;
     private volatile boolean stopping;
-    /** The id filter's false-positive rate, measured at start and on each snapshot's copy (metrics). */
-    private volatile double idFilterFalsePositives = Double.NaN;
+    /** The id filter's false positives per million, measured at start and on each snapshot's copy (metrics). */
+    private volatile long idFilterFalsePositives;
 
     /** @param awaitIndexed waits (bounded) until the index holds a seq, or throws */
     Snapshotter(Snapshots snapshots, LedgerIndex index, LongConsumer awaitIndexed) {
@@ -83,13 +83,13 @@ final class Snapshotter {
         return true;
     }
 
-    /** The id filter's false-positive rate as last measured (NaN before the first measure). */
-    double idFilterFalsePositives() {
+    /** The id filter's false positives per million as last measured. */
+    long idFilterFalsePositives() {
         return idFilterFalsePositives;
     }
 
-    void idFilterMeasured(double rate) {
-        idFilterFalsePositives = rate;
+    void idFilterMeasured(long perMillion) {
+        idFilterFalsePositives = perMillion;
     }
 
     /** The state hash and the full invariant check of a copy, off the writer. */
@@ -164,9 +164,9 @@ final class Snapshotter {
             long started = System.nanoTime();
             snapshots.write(copy);
             long millis = (System.nanoTime() - started) / 1_000_000;
-            idFilterFalsePositives = copy.view().idFilterFalsePositiveRate();
+            idFilterFalsePositives = copy.view().idFilterFalsePositivesPerMillion();
             log.info("event=snapshot_done seq={} millis={} id_filter_false_positives={}", seq, millis,
-                    Recovery.rate(idFilterFalsePositives));
+                    Recovery.percent(idFilterFalsePositives));
         } catch (IOException | RuntimeException e) {
             // The journal holds everything; a missed snapshot only lengthens the next recovery.
             log.warn("event=snapshot_failed seq={} error=\"{}\"", seq, e.toString());

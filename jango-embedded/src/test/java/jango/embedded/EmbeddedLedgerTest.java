@@ -167,7 +167,7 @@ class EmbeddedLedgerTest {
      */
     @Test
     void aCrowdedIdFilterIsRebuiltLargerFromTheIndexAndEveryOldIdIsStillAnswered() throws Exception {
-        EmbeddedConfig small = config().withIdFilterBytes(1 << 10); // 8,192 bits for over 1,000 ids
+        EmbeddedConfig small = config().withIdFilterBytes(1 << 10); // 8,192 bits for over 5,000 ids
         EmbeddedConfig large = config().withIdFilterBytes(1 << 20);
         Command deposit = new Command.Deposit("f-1", "u1", "KRW", Decimal.parse("5", false));
         Command hold = new Command.PlaceHold("f-2", "u1", "KRW", Decimal.parse("2", false), "f-hold", Command.NO_EXPIRY);
@@ -181,10 +181,10 @@ class EmbeddedLedgerTest {
             before = load(ledger, 200, 7);
         }
         try (EmbeddedLedger ledger = EmbeddedLedger.open(small, LedgerObserver.NONE)) {
-            assertThat(ledger.idFilterFalsePositiveRate()).as("5,000 ids in 8,192 bits, measured at start").isGreaterThan(0.3);
+            assertThat(ledger.idFilterFalsePositivesPerMillion()).as("5,000 ids in 8,192 bits, measured at start").isGreaterThan(300_000);
         }
         try (EmbeddedLedger ledger = EmbeddedLedger.open(large, LedgerObserver.NONE)) {
-            assertThat(ledger.idFilterFalsePositiveRate()).as("rebuilt at 1 MiB").isLessThan(1e-6);
+            assertThat(ledger.idFilterFalsePositivesPerMillion()).as("rebuilt at 1 MiB").isZero();
             assertThat(ledger.stateSummary()).isEqualTo(before);
             List<Outcome> again = ledger.submit(List.of(deposit,
                     new Command.Deposit("f-1", "u1", "KRW", Decimal.parse("6", false)),
@@ -199,7 +199,7 @@ class EmbeddedLedgerTest {
             assertThat(again.get(4).kind()).as("an id of the load, another body").isEqualTo(Outcome.Kind.ID_CONFLICT);
         }
         try (EmbeddedLedger ledger = EmbeddedLedger.open(large, LedgerObserver.NONE)) {
-            assertThat(ledger.idFilterFalsePositiveRate()).as("the closing snapshot kept the new filter").isLessThan(1e-6);
+            assertThat(ledger.idFilterFalsePositivesPerMillion()).as("the closing snapshot kept the new filter").isZero();
             assertThat(ledger.submit(List.of(deposit)).get().get(0).kind()).isEqualTo(Outcome.Kind.REPLAYED);
         }
     }

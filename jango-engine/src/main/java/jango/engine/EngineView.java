@@ -67,12 +67,12 @@ public final class EngineView {
     }
 
     /**
-     * The share of new ids that the id filter answers "maybe" for, each costing an archive lookup:
-     * 1 for an engine without a filter. It rises as ids accumulate (the filter's size is fixed), so
-     * it is the figure to watch; scans the whole filter (tens of milliseconds at 64 MiB).
+     * How many of a million new ids the id filter answers "maybe" for, each costing an archive
+     * lookup: a million for an engine without a filter. It rises as ids accumulate (the filter's
+     * size is fixed), so it is the figure to watch; reads a sample of the filter (a few milliseconds).
      */
-    public double idFilterFalsePositiveRate() {
-        return engine.filter.falsePositiveRate();
+    public long idFilterFalsePositivesPerMillion() {
+        return engine.filter.falsePositivesPerMillion();
     }
 
     /** The id filter's fixed size in bytes (0: none, every id is looked up). */

@@ -10,8 +10,8 @@ class IdFilterTest {
     @Test
     void theFalsePositiveRateItReportsIsTheRateFreshIdsMeet() {
         IdFilter filter = new IdFilter(64 << 10); // 524,288 bits
-        assertThat(filter.falsePositiveRate()).isZero();
-        double previous = 0;
+        assertThat(filter.falsePositivesPerMillion()).isZero();
+        long previous = 0;
         int put = 0;
         for (int ids : new int[] {26_000, 52_000, 78_000, 105_000}) { // about 20, 10, 7 and 5 bits per id
             for (; put < ids; put++) {
@@ -25,12 +25,12 @@ class IdFilterTest {
                 }
             }
             double measured = maybes / (double) probes;
-            double reported = filter.falsePositiveRate();
+            double reported = filter.falsePositivesPerMillion() / 1e6;
             assertThat(reported).as("at %d ids", ids).isCloseTo(measured, within(Math.max(0.002, measured * 0.1)));
-            assertThat(reported).as("rises as ids accumulate").isGreaterThan(previous);
-            previous = reported;
+            assertThat(filter.falsePositivesPerMillion()).as("rises as ids accumulate").isGreaterThan(previous);
+            previous = filter.falsePositivesPerMillion();
         }
-        assertThat(previous).as("5 bits per id: far from the 1%% of 10").isGreaterThan(0.1);
+        assertThat(previous).as("5 bits per id: far from the 1%% of 10").isGreaterThan(100_000);
         for (int i = 0; i < put; i++) {
             assertThat(filter.mightContain("c-" + i, IdFilter.COMMAND_SEED)).isTrue();
         }
@@ -52,11 +52,11 @@ class IdFilterTest {
         }
         double measured = maybes / (double) probes;
         assertThat(measured).isBetween(0.01, 0.05);
-        assertThat(filter.falsePositiveRate()).isCloseTo(measured, within(measured * 0.1));
+        assertThat(filter.falsePositivesPerMillion() / 1e6).isCloseTo(measured, within(measured * 0.1));
     }
 
     @Test
     void withoutAFilterEveryIdIsLookedUp() {
-        assertThat(new IdFilter(0).falsePositiveRate()).isEqualTo(1.0);
+        assertThat(new IdFilter(0).falsePositivesPerMillion()).isEqualTo(1_000_000);
     }
 }

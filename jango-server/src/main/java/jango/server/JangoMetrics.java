@@ -70,8 +70,8 @@ public final class JangoMetrics implements LedgerObserver {
                 .description("shards with work waiting and no progress for seconds (a stuck disk, a GC spiral)").register(registry);
         Gauge.builder("jango.log.applied.seq", ledger, l -> l.shards().stream().mapToLong(ShardStatus::appliedSeq).max().orElse(0))
                 .description("last applied log position").register(registry);
-        if (!Double.isNaN(ledger.idFilterFalsePositiveRate())) {
-            Gauge.builder("jango.id.filter.false.positives", ledger, Ledger::idFilterFalsePositiveRate)
+        if (ledger.idFilterFalsePositivesPerMillion() >= 0) {
+            Gauge.builder("jango.id.filter.false.positives", ledger, l -> l.idFilterFalsePositivesPerMillion() / 1e6)
                     .description("share of new ids the fixed-size id filter cannot rule out, each an index lookup;"
                             + " rises with every id used (measured at start and at each snapshot)").register(registry);
         }

@@ -65,12 +65,12 @@ public interface Ledger extends AutoCloseable {
     }
 
     /**
-     * The share of new command and hold ids that the engine's id filter cannot rule out, each costing
-     * a lookup in the result store (metrics); NaN where there is no such filter (distributed mode
-     * looks every batch's ids up in one query).
+     * How many of a million new command and hold ids the engine's id filter cannot rule out, each
+     * costing a lookup in the result store (metrics); -1 where there is no such filter (distributed
+     * mode looks every batch's ids up in one query).
      */
-    default double idFilterFalsePositiveRate() {
-        return Double.NaN;
+    default long idFilterFalsePositivesPerMillion() {
+        return -1;
     }
 
     /** True when reads wait on I/O (a database): the server then keeps them off its event loops. */
