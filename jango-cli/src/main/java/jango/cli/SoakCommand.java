@@ -64,7 +64,16 @@ final class SoakCommand implements Callable<Integer> {
             System.err.println("soak: " + e.getMessage());
             return 2;
         }
+        System.out.println(serveAotCache() != null
+                ? "soak: the server starts from the start-up cache " + serveAotCache()
+                : "soak: the server starts without a start-up cache (on JDK 25+, run and stop ./jango serve once to make one)");
         return Soak.run(options, System.out) ? 0 : 1;
+    }
+
+    /** The launcher's start-up cache for {@code jango serve} (JDK 25+, once a stop has made one), or null. */
+    private static String serveAotCache() {
+        String path = System.getProperty("jango.soak.serveAotCache");
+        return path != null && java.nio.file.Files.isRegularFile(Path.of(path)) ? path : null;
     }
 
     /** This JVM's java, the launcher's flags and class path: the server runs as {@code ./jango serve} would. */
@@ -81,6 +90,10 @@ final class SoakCommand implements Callable<Integer> {
         }
         if (ManagementFactory.getRuntimeMXBean().getInputArguments().contains(HUGE_PAGES)) {
             command.add(HUGE_PAGES); // the launcher asks for them where the kernel offers them
+        }
+        String aotCache = serveAotCache();
+        if (aotCache != null) {
+            command.addAll(List.of("-XX:AOTCache=" + aotCache, "-Xlog:aot=off", "-Xlog:cds=off"));
         }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
