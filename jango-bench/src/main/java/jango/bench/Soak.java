@@ -33,6 +33,7 @@ import java.util.stream.Stream;
  */
 public final class Soak {
     private static final Pattern LISTENING = Pattern.compile("listening on (http://[^ ]+)");
+    private static final Pattern ID_FILTER = Pattern.compile("^jango_id_filter_false_positives ([0-9.eE+-]+)", Pattern.MULTILINE);
     private static final Pattern HEAP_USED = Pattern.compile("^jango_jvm_heap_after_gc_bytes(?:\\{[^}]*})? ([0-9.eE+]+)", Pattern.MULTILINE);
 
     /**
@@ -137,9 +138,11 @@ public final class Soak {
             samples.add(sample);
             lastCommands = commands;
             lastNanos = now;
-            out.printf(Locale.ROOT, "soak: %5d s  %,13d commands (%4.1f%%)  %,9.0f/s  heap after GC %,6d MB  RSS %,6d MB  disk %,7d MB%n",
+            out.printf(Locale.ROOT, "soak: %5d s  %,13d commands (%4.1f%%)  %,9.0f/s  heap after GC %,6d MB  RSS %,6d MB  disk %,7d MB"
+                            + "  id filter %s%n",
                     sample.seconds(), commands, 100.0 * commands / options.commands(), sample.commandsPerSecond(),
-                    sample.heapAfterGcBytes() >> 20, sample.rssBytes() >> 20, sample.diskBytes() >> 20);
+                    sample.heapAfterGcBytes() >> 20, sample.rssBytes() >> 20, sample.diskBytes() >> 20,
+                    server.idFilterFalsePositives(http));
             if (failure.get() != null) {
                 throw new IllegalStateException("a client failed: " + failure.get(), failure.get());
             }
@@ -300,6 +303,16 @@ public final class Soak {
                 used += (long) Double.parseDouble(heap.group(1));
             }
             return used;
+        }
+
+        /**
+         * The share of new ids the server's id filter cannot rule out (each reads the index), as of
+         * its last snapshot: it rises with every id used, and with it the soak's cost per command.
+         */
+        String idFilterFalsePositives(HttpDriver http) throws IOException, InterruptedException {
+            HttpResponse<byte[]> metrics = http.send("GET", "/metrics", null);
+            Matcher rate = ID_FILTER.matcher(new String(metrics.body(), StandardCharsets.UTF_8));
+            return rate.find() ? String.format(Locale.ROOT, "%.2f%%", 100 * Double.parseDouble(rate.group(1))) : "-";
         }
 
         long rss() throws IOException {
