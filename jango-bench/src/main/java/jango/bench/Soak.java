@@ -133,7 +133,8 @@ public final class Soak {
                     .completeOnTimeout(null, options.sampleSeconds(), TimeUnit.SECONDS).join();
             long now = System.nanoTime();
             long commands = applied.get();
-            Sample sample = new Sample(TimeUnit.NANOSECONDS.toSeconds(now - started), commands, server.heapAfterFullGc(http),
+            String metrics = server.metricsAfterFullGc(http);
+            Sample sample = new Sample(TimeUnit.NANOSECONDS.toSeconds(now - started), commands, Server.heapAfterGc(metrics),
                     server.rss(), Disk.size(server.dataDir), (commands - lastCommands) * 1e9 / Math.max(1, now - lastNanos));
             samples.add(sample);
             lastCommands = commands;
@@ -142,7 +143,7 @@ public final class Soak {
                             + "  id filter %s%n",
                     sample.seconds(), commands, 100.0 * commands / options.commands(), sample.commandsPerSecond(),
                     sample.heapAfterGcBytes() >> 20, sample.rssBytes() >> 20, sample.diskBytes() >> 20,
-                    server.idFilterFalsePositives(http));
+                    Server.idFilterFalsePositives(metrics));
             if (failure.get() != null) {
                 throw new IllegalStateException("a client failed: " + failure.get(), failure.get());
             }
@@ -288,8 +289,8 @@ public final class Soak {
             return process.isAlive();
         }
 
-        /** Forces a full collection in the server, then reads the heap it uses. */
-        long heapAfterFullGc(HttpDriver http) throws IOException, InterruptedException {
+        /** Forces a full collection in the server, then reads its metrics (the heap it uses, the id filter). */
+        String metricsAfterFullGc(HttpDriver http) throws IOException, InterruptedException {
             Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
             Process gc = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "GC.run").redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -297,7 +298,12 @@ public final class Soak {
                 gc.destroyForcibly();
             }
             HttpResponse<byte[]> metrics = http.send("GET", "/metrics", null);
-            Matcher heap = HEAP_USED.matcher(new String(metrics.body(), StandardCharsets.UTF_8));
+            return new String(metrics.body(), StandardCharsets.UTF_8);
+        }
+
+        /** The heap in use after the last collection, from {@link #metricsAfterFullGc}. */
+        static long heapAfterGc(String metrics) {
+            Matcher heap = HEAP_USED.matcher(metrics);
             long used = 0;
             while (heap.find()) {
                 used += (long) Double.parseDouble(heap.group(1));
@@ -309,9 +315,8 @@ public final class Soak {
          * The share of new ids the server's id filter cannot rule out (each reads the index), as of
          * its last snapshot: it rises with every id used, and with it the soak's cost per command.
          */
-        String idFilterFalsePositives(HttpDriver http) throws IOException, InterruptedException {
-            HttpResponse<byte[]> metrics = http.send("GET", "/metrics", null);
-            Matcher rate = ID_FILTER.matcher(new String(metrics.body(), StandardCharsets.UTF_8));
+        static String idFilterFalsePositives(String metrics) {
+            Matcher rate = ID_FILTER.matcher(metrics);
             return rate.find() ? String.format(Locale.ROOT, "%.2f%%", 100 * Double.parseDouble(rate.group(1))) : "-";
         }
 

@@ -56,16 +56,17 @@ final class SoakCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        String aotCache = serveAotCache();
         Soak.Options options;
         try {
             options = new Soak.Options(commands, heap, dataDir, keepData, chart, concurrency, batch, accounts, sampleSeconds, warmup,
-                    serveCommand(), List.of("--id-filter-mib", Integer.toString(idFilterMib)));
+                    serveCommand(aotCache), List.of("--id-filter-mib", Integer.toString(idFilterMib)));
         } catch (IllegalArgumentException e) {
             System.err.println("soak: " + e.getMessage());
             return 2;
         }
-        System.out.println(serveAotCache() != null
-                ? "soak: the server starts from the start-up cache " + serveAotCache()
+        System.out.println(aotCache != null
+                ? "soak: the server starts from the start-up cache " + aotCache
                 : "soak: the server starts without a start-up cache (on JDK 25+, run and stop ./jango serve once to make one)");
         return Soak.run(options, System.out) ? 0 : 1;
     }
@@ -76,8 +77,11 @@ final class SoakCommand implements Callable<Integer> {
         return path != null && java.nio.file.Files.isRegularFile(Path.of(path)) ? path : null;
     }
 
-    /** This JVM's java, the launcher's flags and class path: the server runs as {@code ./jango serve} would. */
-    private static List<String> serveCommand() {
+    /**
+     * This JVM's java, the launcher's flags and class path, and serve's start-up cache when there is
+     * one ({@code aotCache}, or null): the server runs as {@code ./jango serve} would.
+     */
+    private static List<String> serveCommand(String aotCache) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("--enable-native-access=ALL-UNNAMED");
@@ -91,7 +95,6 @@ final class SoakCommand implements Callable<Integer> {
         if (ManagementFactory.getRuntimeMXBean().getInputArguments().contains(HUGE_PAGES)) {
             command.add(HUGE_PAGES); // the launcher asks for them where the kernel offers them
         }
-        String aotCache = serveAotCache();
         if (aotCache != null) {
             command.addAll(List.of("-XX:AOTCache=" + aotCache, "-Xlog:aot=off", "-Xlog:cds=off"));
         }
