@@ -56,7 +56,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--id-filter-mib", paramLabel = "MIB", defaultValue = "64",
             description = {"embedded mode: the id filter, in MiB, a power of two up to 1024 (default: ${DEFAULT-VALUE}). A new id costs an "
-                    + "index lookup when the filter cannot rule it out: at 64 MiB about 1% of them at 50 million ids used, 14% at 100 "
+                    + "index lookup when the filter cannot rule it out: at 64 MiB about 1%% of them at 50 million ids used, 14%% at 100 "
                     + "million (an exchange's trade uses 1.5 ids per command). Another size than the data directory's is rebuilt "
                     + "from the index once, at start; the heap needs about twice the filter"})
     int idFilterMib;
