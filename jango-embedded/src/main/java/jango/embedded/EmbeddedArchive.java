@@ -29,12 +29,12 @@ final class EmbeddedArchive implements Archive {
 
     /** A stretch of the log handed to the index; its records stay findable here until stored. */
     private static final class InFlight {
-        final long serial;
+        final int serial;
         final long upToSeq;
         final ArchiveRecords results;
         final ArchiveRecords holds;
 
-        InFlight(long serial, long upToSeq, ArchiveRecords results, ArchiveRecords holds) {
+        InFlight(int serial, long upToSeq, ArchiveRecords results, ArchiveRecords holds) {
             this.serial = serial;
             this.upToSeq = upToSeq;
             this.results = results;
@@ -45,16 +45,28 @@ final class EmbeddedArchive implements Archive {
     private final LedgerIndex index;
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     private final ArrayDeque<ArchiveRecords> spare = new ArrayDeque<>();
-    /** Id -> (chunk serial << 32 | record index) of records not yet in the index. */
+    /**
+     * Id -> (chunk serial << 32 | record index) of records not yet in the index. The serial is an
+     * int that wraps (one per batch: 2^32 batches are 12 days of single-command batches at 4,000
+     * fsyncs a second), compared only for equality with the few chunks in flight. As a long it
+     * lost its top bits in the shift after 2^32 batches and then matched no chunk: every lookup of
+     * a recent id halted the writer and no id was ever forgotten.
+     */
     private final Object2LongHashMap<String> recentResults = new Object2LongHashMap<>(NOT_RECENT);
     private final Object2LongHashMap<String> recentHolds = new Object2LongHashMap<>(NOT_RECENT);
-    private long serial;
+    private int serial;
     private long storeOnlyAfter;
     private ArchiveRecords results;
     private ArchiveRecords holds;
 
     EmbeddedArchive(LedgerIndex index) {
+        this(index, 0);
+    }
+
+    /** As {@link #EmbeddedArchive(LedgerIndex)}, the first chunk numbered {@code firstSerial} (tests cross the wrap). */
+    EmbeddedArchive(LedgerIndex index, int firstSerial) {
         this.index = index;
+        this.serial = firstSerial;
         this.results = new ArchiveRecords();
         this.holds = new ArchiveRecords();
     }
@@ -91,7 +103,7 @@ final class EmbeddedArchive implements Archive {
 
     /** The records (results or holds) of the chunk a recent record is in: the one being filled, or one in flight. */
     private ArchiveRecords records(long recent, boolean ofResults) {
-        long chunkSerial = recent >>> 32;
+        int chunkSerial = serialOf(recent);
         if (chunkSerial == serial) {
             return ofResults ? results : holds;
         }
@@ -121,7 +133,7 @@ final class EmbeddedArchive implements Archive {
         out.writeBytes(fingerprint, offset, length);
         ResultCodec.write(applied, out);
         results.end();
-        recentResults.put(applied.commandId(), (serial << 32) | (results.count() - 1));
+        recentResults.put(applied.commandId(), recent(serial, results.count() - 1));
     }
 
     @Override
@@ -139,7 +151,7 @@ final class EmbeddedArchive implements Archive {
         out.writeLong(applied.holdExpiresAtMicros(index));
         out.writeByte(applied.holdState(index).ordinal());
         holds.end();
-        recentHolds.put(applied.holdId(index), (serial << 32) | (holds.count() - 1));
+        recentHolds.put(applied.holdId(index), recent(serial, holds.count() - 1));
     }
 
     /** Hands what was stored since the last seal to the index, as a chunk that ends at {@code upToSeq}. */
@@ -163,10 +175,19 @@ final class EmbeddedArchive implements Archive {
         }
     }
 
-    private static void forget(Object2LongHashMap<String> recent, ArchiveRecords records, long chunkSerial) {
+    private static long recent(int chunkSerial, int recordIndex) {
+        return ((long) chunkSerial << 32) | (recordIndex & 0xFFFF_FFFFL);
+    }
+
+    private static int serialOf(long recent) {
+        return (int) (recent >>> 32);
+    }
+
+    private static void forget(Object2LongHashMap<String> recent, ArchiveRecords records, int chunkSerial) {
         for (int i = 0; i < records.count(); i++) {
             String id = records.id(i);
-            if (recent.getValue(id) >>> 32 == chunkSerial) {
+            long value = recent.getValue(id);
+            if (value != NOT_RECENT && serialOf(value) == chunkSerial) {
                 recent.removeKey(id);
             }
         }
@@ -181,5 +202,10 @@ final class EmbeddedArchive implements Archive {
 
     int inFlightChunks() {
         return inFlight.size();
+    }
+
+    /** Ids of results and closed holds held here until the index has them. */
+    int recentIds() {
+        return recentResults.size() + recentHolds.size();
     }
 }
