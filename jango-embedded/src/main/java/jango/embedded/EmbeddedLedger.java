@@ -72,7 +72,7 @@ public final class EmbeddedLedger implements Ledger {
         this.index = index;
         this.snapshots = snapshots;
         this.commandLog = new JournalLog(journal, config, engine.lastAtMicros());
-        this.projector = new Projector(index, this::halt);
+        this.projector = new Projector(index, this::indexFailed);
         this.snapshotter = new Snapshotter(snapshots, index, seq -> projector.awaitIndexed(seq, Snapshotter.INDEX_WAIT_MS));
         List<Long> written = snapshots.seqs();
         this.store = new LocalStore(engine, archive, index, projector, snapshotter, config.snapshotEveryCommands(),
@@ -240,8 +240,9 @@ public final class EmbeddedLedger implements Ledger {
         }
     }
 
-    private void halt(String reason) {
-        loop.halt(reason);
+    /** The index writer failed (its own thread): the writer halts the shard at its next turn. */
+    private void indexFailed(String reason) {
+        loop.requestHalt(reason);
     }
 
     /**
@@ -294,6 +295,7 @@ public final class EmbeddedLedger implements Ledger {
             while (!(closing && commandLog.drained()) && !(closing && loop.haltReason() != null)) {
                 loop.turn(TURN_MS);
             }
+            loop.haltIfRequested(); // the index failed while closing: callers still waiting are told
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
@@ -39,6 +40,7 @@ public final class ShardLoop {
     private int failures;
     private long retryAtNanos;
     private volatile String haltReason;
+    private final AtomicReference<String> haltRequested = new AtomicReference<>();
     private volatile String lostOwnership;
     private volatile long lastProgressNanos = System.nanoTime();
     private volatile long appliedSeq;
@@ -85,8 +87,10 @@ public final class ShardLoop {
         return inFlight;
     }
 
+    /** Why the shard halted, or why another thread asked it to (until the writer carries that out); null if up. */
     public String haltReason() {
-        return haltReason;
+        String halted = haltReason;
+        return halted != null ? halted : haltRequested.get();
     }
 
     /** Why this writer no longer owns the shard (another took it over), or null: the driver drops it. */
@@ -99,6 +103,7 @@ public final class ShardLoop {
      * does nothing.
      */
     public void turn(long timeoutMs) throws InterruptedException {
+        haltIfRequested();
         if (haltReason != null || lostOwnership != null) {
             TimeUnit.MILLISECONDS.sleep(Math.min(timeoutMs, 100));
             lastProgressNanos = System.nanoTime();
@@ -222,7 +227,25 @@ public final class ShardLoop {
         log.warn("event=shard_retry shard={} attempt={} backoff_ms={} reason=\"{}\"", shard, failures, backoffMs, reason, cause);
     }
 
-    /** Stops applying: callers are told why, and nothing is skipped. */
+    /**
+     * {@link #halt} from another thread (an index writer that failed): the writer halts at the start
+     * of its next turn, within one turn's timeout or as soon as what it is doing fails. Halting
+     * walks the log's and the store's writer-only state (the submissions waiting for an answer), so
+     * only the writer thread may do it; /health reports the reason at once.
+     */
+    public void requestHalt(String reason) {
+        haltRequested.compareAndSet(null, reason);
+    }
+
+    /** Writer thread: carries out a halt another thread asked for ({@link #requestHalt}), if any. */
+    public void haltIfRequested() {
+        String requested = haltRequested.get(); // cleared by resume, so the shard never looks up in between
+        if (requested != null) {
+            halt(requested);
+        }
+    }
+
+    /** Stops applying: callers are told why, and nothing is skipped. Writer thread only ({@link #requestHalt} from others). */
     public void halt(String reason) {
         if (haltReason != null) {
             return;
@@ -239,6 +262,7 @@ public final class ShardLoop {
             return;
         }
         log.info("event=shard_resumed shard={}", shard);
+        haltRequested.set(null);
         failures = 0;
         retryAtNanos = 0;
         engine = null;
@@ -247,7 +271,7 @@ public final class ShardLoop {
 
     /** Up, halted (and why), or stalled: work waiting and no progress for longer than the stall limit. */
     public ShardStatus status() {
-        String halted = haltReason;
+        String halted = haltReason();
         if (halted != null) {
             return new ShardStatus(shard, false, halted, appliedSeq);
         }
