@@ -31,12 +31,27 @@ final class BatchCodec {
      * where the previous one's end, the first at {@link #FIRST_COMMAND_OFFSET}).
      */
     static void encode(long atMicros, List<Command> commands, ByteWriter out, int[] ends) {
-        out.writeLong(atMicros);
-        out.writeInt(commands.size());
+        begin(atMicros, out);
         for (int i = 0; i < commands.size(); i++) {
-            CommandCodec.encode(commands.get(i), out);
-            ends[i] = out.size();
+            add(commands.get(i), out, ends, i);
         }
+        finish(out, commands.size());
+    }
+
+    /** Starts a batch encoded a command at a time ({@link #add}), its count set by {@link #finish}. */
+    static void begin(long atMicros, ByteWriter out) {
+        out.writeLong(atMicros);
+        out.writeInt(0);
+    }
+
+    /** Encodes command number {@code index} of the batch; its end goes to {@code ends[index]}. */
+    static void add(Command command, ByteWriter out, int[] ends, int index) {
+        CommandCodec.encode(command, out);
+        ends[index] = out.size();
+    }
+
+    static void finish(ByteWriter out, int count) {
+        out.putInt(Long.BYTES, count);
     }
 
     /** @throws IllegalArgumentException when the payload is not a batch of {@code expectedCount} commands */

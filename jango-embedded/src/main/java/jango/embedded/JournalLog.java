@@ -153,25 +153,35 @@ final class JournalLog implements CommandLog {
         }
         entries.clear();
         submissions.clear();
+        batchAtMicros = Math.max(clockMicros.getAsLong(), lastAtMicros);
+        lastAtMicros = batchAtMicros;
+        payload.reset();
+        BatchCodec.begin(batchAtMicros, payload);
         if (tickDue) {
-            entries.add(new Command.Tick());
+            encode(List.of(new Command.Tick()));
             tickDue = false;
         }
         int commands = 0;
         if (first != null) {
-            Submission submission = take((Submission) first);
+            Submission submission = take((Submission) first); // one request's commands always fit a record
+            encode(submission.commands());
             commands += submission.commands().size();
-            // Add more while they fit one record; stop at a task, which runs after this batch.
+            // Add more while they fit one record, by count and by bytes (a full batch of the largest
+            // transfers encodes to about 100 MB, past what a record holds); stop at a task, which
+            // runs after this batch. A submission that does not fit stays first in the queue.
             while (queue.peek() instanceof Submission next && commands + next.commands().size() <= config.maxBatchCommands()) {
-                queue.poll();
+                int mark = payload.size();
+                encode(next.commands());
+                if (payload.size() > Journal.MAX_PAYLOAD_BYTES || !queue.remove(next)) {
+                    payload.truncate(mark);
+                    entries.subList(entries.size() - next.commands().size(), entries.size()).clear();
+                    break;
+                }
                 take(next);
                 commands += next.commands().size();
             }
         }
-        batchAtMicros = Math.max(clockMicros.getAsLong(), lastAtMicros);
-        lastAtMicros = batchAtMicros;
-        payload.reset();
-        BatchCodec.encode(batchAtMicros, entries, payload, entryEnds);
+        BatchCodec.finish(payload, entries.size());
         if (outcomes.length < entries.size()) {
             outcomes = new Outcome[Math.max(entries.size(), outcomes.length * 2)];
         }
@@ -182,8 +192,15 @@ final class JournalLog implements CommandLog {
     private Submission take(Submission submission) {
         pendingCommands.addAndGet(-submission.commands().size());
         submissions.add(submission);
-        entries.addAll(submission.commands());
         return submission;
+    }
+
+    /** Appends commands to the batch's entries and their encoding to its payload. */
+    private void encode(List<Command> commands) {
+        for (Command command : commands) {
+            BatchCodec.add(command, payload, entryEnds, entries.size());
+            entries.add(command);
+        }
     }
 
     @Override

@@ -5,6 +5,8 @@ import jango.embedded.journal.JournalCorruptException;
 import jango.engine.Command;
 import jango.engine.Decimal;
 import jango.engine.Leg;
+import jango.engine.Names;
+import jango.engine.Reason;
 import jango.engine.Outcome;
 import jango.engine.port.LedgerObserver;
 import jango.engine.port.StateSummary;
@@ -17,6 +19,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -54,6 +58,40 @@ class EmbeddedLedgerTest {
     private List<Path> snapshots() throws IOException {
         try (Stream<Path> files = Files.list(dir.resolve("snapshots"))) {
             return files.filter(p -> p.toString().endsWith(".bin")).sorted().toList();
+        }
+    }
+
+    /**
+     * The writer fills a journal record up to 20,000 commands, but a record holds at most 64 MiB: 20,000
+     * transfers of 16 legs with the longest names encode to about 100 MB. Queued together, they are
+     * written in several records and every one is answered; before the fix the record was refused
+     * and the writer halted the shard.
+     */
+    @Test
+    void aQueueOfTheLargestCommandsIsSplitIntoRecordsThatFitTheJournal() throws Exception {
+        String a = "a".repeat(63) + "1";
+        String b = "b".repeat(63) + "2";
+        String hold = "h".repeat(64);
+        List<Leg> legs = new ArrayList<>();
+        for (int i = 0; i < Names.MAX_LEGS; i++) {
+            legs.add(new Leg(a, b, "KRW", Decimal.parse("123456789012345678901234567890", false), hold));
+        }
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(config(), LedgerObserver.NONE)) {
+            ledger.submit(List.of(new Command.RegisterAsset("KRW", 0))).get();
+            List<CompletableFuture<List<Outcome>>> answers = new ArrayList<>();
+            for (int request = 0; request < 60; request++) {
+                List<Command> commands = new ArrayList<>();
+                for (int i = 0; i < 500; i++) {
+                    commands.add(new Command.Transfer(String.format("%064d", request * 1_000 + i), legs));
+                }
+                answers.add(ledger.submit(commands));
+            }
+            for (CompletableFuture<List<Outcome>> answer : answers) {
+                assertThat(answer.get(60, TimeUnit.SECONDS)).hasSize(500)
+                        .allSatisfy(outcome -> assertThat(outcome.result().reason()).isEqualTo(Reason.UNKNOWN_HOLD));
+            }
+            assertThat(ledger.shards()).allSatisfy(shard -> assertThat(shard.up()).isTrue());
+            assertThat(ledger.stateSummary().seq()).isEqualTo(1 + 60 * 500);
         }
     }
 

@@ -16,6 +16,14 @@ public final class ByteWriter {
         size = 0;
     }
 
+    /** Drops what was written after {@code size} bytes (a writer that went past a limit takes back its last part). */
+    public void truncate(int size) {
+        if (size < 0 || size > this.size) {
+            throw new IllegalArgumentException("size: " + size + " (expected: 0.." + this.size + ")");
+        }
+        this.size = size;
+    }
+
     public int size() {
         return size;
     }
