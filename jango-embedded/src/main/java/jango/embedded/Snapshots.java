@@ -6,6 +6,7 @@ import jango.engine.SnapshotCodec;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,7 +44,7 @@ final class Snapshots {
     }
 
     /**
-     * Deletes what a crash left of snapshots being written ({@code snapshot-<seq>.tmp}, never renamed,
+     * Deletes what a crash left of snapshots being written ({@code snapshot-<seq>-<thread>.tmp}, never renamed,
      * so never read). Only the ledger that holds the journal's lock may call it: a temporary file
      * may be a running ledger's snapshot in progress.
      */
@@ -96,17 +97,32 @@ final class Snapshots {
 
     void write(Engine engine) throws IOException {
         long seq = engine.lastSeq();
-        Path tmp = dir.resolve("snapshot-" + seq + ".tmp");
-        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            CRC32C crc = new CRC32C();
-            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
-            SnapshotCodec.write(engine, new CheckedOutputStream(nonClosing(out), crc));
-            new java.io.DataOutputStream(out).writeLong(crc.getValue());
-            out.flush();
-            channel.force(true);
+        // Named per writer: the snapshotter and a closing ledger may write the same seq at once.
+        // Removed when the write fails: a disk that keeps failing would otherwise collect one
+        // filter-sized file per interval and take the space the journal needs.
+        Path tmp = dir.resolve("snapshot-" + seq + "-" + Thread.currentThread().threadId() + ".tmp");
+        boolean moved = false;
+        try {
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                CRC32C crc = new CRC32C();
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+                SnapshotCodec.write(engine, new CheckedOutputStream(nonClosing(out), crc));
+                new DataOutputStream(out).writeLong(crc.getValue());
+                out.flush();
+                channel.force(true);
+            }
+            Files.move(tmp, file(seq), StandardCopyOption.ATOMIC_MOVE);
+            moved = true;
+        } finally {
+            if (!moved) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException e) {
+                    log.warn("event=snapshot_tmp_not_removed file={} error=\"{}\"", tmp.getFileName(), e.toString());
+                }
+            }
         }
-        Files.move(tmp, file(seq), StandardCopyOption.ATOMIC_MOVE);
         Fsync.directory(dir);
         List<Long> seqs = seqs();
         for (int i = KEEP; i < seqs.size(); i++) {

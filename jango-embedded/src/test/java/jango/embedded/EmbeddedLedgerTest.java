@@ -4,7 +4,10 @@ import jango.embedded.index.LedgerIndex;
 import jango.embedded.journal.JournalCorruptException;
 import jango.engine.Command;
 import jango.engine.Decimal;
+import jango.engine.Engine;
+import jango.engine.EngineListener;
 import jango.engine.Leg;
+import jango.engine.MemoryArchive;
 import jango.engine.Names;
 import jango.engine.Reason;
 import jango.engine.Outcome;
@@ -92,6 +95,24 @@ class EmbeddedLedgerTest {
             }
             assertThat(ledger.shards()).allSatisfy(shard -> assertThat(shard.up()).isTrue());
             assertThat(ledger.stateSummary().seq()).isEqualTo(1 + 60 * 500);
+        }
+    }
+
+    @Test
+    void aSnapshotWriteThatFailsLeavesNoPartialFileBehind() throws Exception {
+        Path snapshotDir = dir.resolve("failing-snapshots");
+        Snapshots snapshots = new Snapshots(snapshotDir);
+        Engine engine = new Engine(1 << 16, new MemoryArchive());
+        engine.apply(1, 1, new Command.RegisterAsset("KRW", 0), EngineListener.NONE);
+        // The name the snapshot moves to is taken by a directory that is not empty: the move fails.
+        Path target = snapshotDir.resolve(String.format("snapshot-%020d.bin", 1));
+        Files.createDirectories(target);
+        Files.writeString(target.resolve("in-the-way"), "x");
+
+        assertThatThrownBy(() -> snapshots.write(engine)).isInstanceOf(IOException.class);
+
+        try (Stream<Path> files = Files.list(snapshotDir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly(target.getFileName().toString());
         }
     }
 
