@@ -1047,6 +1047,10 @@ final class ProtocolRules {
 
     private void storeOwn(String id, Status status, Reason reason, String message, List<BalanceView> balances, byte[] fingerprint,
                           int offset, int length) {
+        // stored() asks the archive only when the filter says maybe: an id stored unfiltered would be
+        // answered "never seen" and its record applied twice (today every engine that runs the
+        // protocol has no filter, which lets everything through; this keeps it right with one)
+        filter.put(id, IdFilter.COMMAND_SEED);
         archive.resultStored(seq, java.util.Arrays.copyOfRange(fingerprint, offset, offset + length),
                 new Result(id, status, reason, message, seq, atMicros, status == Status.APPLIED ? balances : List.of()));
     }

@@ -65,11 +65,16 @@ final class Cluster {
     long nowMicros = 1_700_000_000_000_000L;
 
     Cluster(int count) {
+        this(count, 0);
+    }
+
+    /** With an id filter of {@code idFilterBytes} per shard (0: none, every id is asked of the archive, as distributed mode runs). */
+    Cluster(int count, int idFilterBytes) {
         this.count = count;
         this.map = new ShardMap(0, count);
         this.engines = new Engine[count];
         for (int shard = 0; shard < count; shard++) {
-            engines[shard] = new Engine(0, new ShardArchive(), new ShardMap(shard, count));
+            engines[shard] = new Engine(idFilterBytes, new ShardArchive(), new ShardMap(shard, count));
             logs.add(new ArrayDeque<>());
         }
     }

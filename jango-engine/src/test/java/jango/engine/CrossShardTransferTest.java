@@ -354,6 +354,16 @@ class CrossShardTransferTest {
         assertThat(withoutPosition(cluster.engines[1])).isEqualTo(hash1);
     }
 
+    /** The same with an id filter in each shard: a duplicate record is found only if its first copy's id was put in it. */
+    @Test
+    void duplicatesAndLateRecordsChangeNothingWhenTheShardsFilterIds() {
+        cluster = new Cluster(3, 1 << 16);
+        cluster.registerAsset("KRW", 0);
+        cluster.registerAsset("BTC", 8);
+        users = cluster.usersByShard("u", 3);
+        duplicatesAndLateRecordsChangeNothing();
+    }
+
     /** The state hash as if the engine were still at seq 0: what changed besides the position. */
     private static String withoutPosition(Engine engine) {
         Engine copy = engine.copy();
