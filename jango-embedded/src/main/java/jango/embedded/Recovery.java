@@ -45,7 +45,8 @@ final class Recovery {
                     + ": the journal lost acknowledged records, or the index belongs to another data directory");
         }
         Engine engine = newestUsableSnapshot(journal, snapshots, archive, journalEnd, indexed);
-        if (engine != null && engine.view().idFilterBytes() != idFilterBytes) {
+        boolean filterRebuilt = engine != null && engine.view().idFilterBytes() != idFilterBytes;
+        if (filterRebuilt) {
             rebuildIdFilter(engine, index, idFilterBytes);
         }
         if (engine == null) {
@@ -72,6 +73,12 @@ final class Recovery {
         });
         archive.storeOnlyAfter(0);
         engine.checkInvariants();
+        if (filterRebuilt && index.indexedSeq() >= engine.lastSeq()) {
+            // Keep the new size now: until a snapshot holds it, every start reads every stored id
+            // again (minutes at 100 million ids), and the next snapshot may be 250,000 entries away.
+            index.sync();
+            snapshots.write(engine);
+        }
         log.info("event=recovered seq={} snapshot_seq={} replayed={} indexed_before={} accounts={} open_holds={} millis={}",
                 engine.lastSeq(), fromSeq - 1, engine.lastSeq() - fromSeq + 1, indexed,
                 engine.view().accountCount(), engine.view().openHoldCount(), (System.nanoTime() - started) / 1_000_000);

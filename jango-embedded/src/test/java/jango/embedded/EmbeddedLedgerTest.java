@@ -244,6 +244,9 @@ class EmbeddedLedgerTest {
         }
         try (EmbeddedLedger ledger = EmbeddedLedger.open(large, LedgerObserver.NONE)) {
             assertThat(ledger.idFilterFalsePositivesPerMillion()).as("rebuilt at 1 MiB").isZero();
+            Snapshots written = new Snapshots(dir.resolve("snapshots"));
+            assertThat(written.load(written.seqs().get(0), new MemoryArchive()).view().idFilterBytes())
+                    .as("a snapshot with the new filter, written at start: a crash now does not cost another rebuild").isEqualTo(1 << 20);
             assertThat(ledger.stateSummary()).isEqualTo(before);
             List<Outcome> again = ledger.submit(List.of(deposit,
                     new Command.Deposit("f-1", "u1", "KRW", Decimal.parse("6", false)),
