@@ -5,11 +5,11 @@ import jango.engine.SnapshotCodec;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -21,7 +21,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
-import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 
 import org.slf4j.Logger;
@@ -73,25 +72,51 @@ final class Snapshots {
     /** The engine from snapshot {@code seq}, checked against its CRC, storing into {@code archive}. */
     Engine load(long seq, jango.engine.Archive archive) throws IOException {
         Path file = file(seq);
-        CRC32C crc = new CRC32C();
+        long size = Files.size(file);
+        if (size < 8) {
+            throw new IOException(file + ": too short to be a snapshot");
+        }
+        // The checksum first, then the decoding: a count damaged on disk would otherwise size an
+        // array of billions (an OutOfMemoryError, which no caller expects), not fail as a bad
+        // snapshot that recovery passes over. A second read of a file the first one cached.
+        checkCrc(file, size);
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            long size = Files.size(file);
-            if (size < 8) {
-                throw new IOException(file + ": too short to be a snapshot");
-            }
-            InputStream body = new CheckedInputStream(new BoundedInputStream(raw, size - 8), crc);
+            InputStream body = new BoundedInputStream(raw, size - 8);
             Engine engine = SnapshotCodec.read(body, archive);
             if (body.read() != -1) {
                 throw new IOException(file + ": bytes after the snapshot body");
-            }
-            long stored = new DataInputStream(raw).readLong();
-            if (stored != crc.getValue()) {
-                throw new IOException(file + ": CRC32C mismatch (stored " + stored + ", computed " + crc.getValue() + ")");
             }
             if (engine.lastSeq() != seq) {
                 throw new IOException(file + ": holds seq " + engine.lastSeq() + ", name says " + seq);
             }
             return engine;
+        }
+    }
+
+    private static void checkCrc(Path file, long size) throws IOException {
+        CRC32C crc = new CRC32C();
+        ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long left = size - 8;
+            while (left > 0) {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), left));
+                int read = channel.read(buffer);
+                if (read < 0) {
+                    throw new IOException(file + ": ended before its size");
+                }
+                left -= read;
+                crc.update(buffer.flip());
+            }
+            ByteBuffer stored = ByteBuffer.allocate(8);
+            while (stored.hasRemaining()) {
+                if (channel.read(stored) < 0) {
+                    throw new IOException(file + ": ended before its checksum");
+                }
+            }
+            long expected = stored.getLong(0);
+            if (expected != crc.getValue()) {
+                throw new IOException(file + ": CRC32C mismatch (stored " + expected + ", computed " + crc.getValue() + ")");
+            }
         }
     }
 
