@@ -95,9 +95,9 @@ final class LocalStore implements StateStore {
         }
         closedHolds.clear();
         // While a snapshot is still being written none is copied; the next commit asks again.
-        if (engine.lastSeq() - lastSnapshotSeq >= snapshotEveryEntries && !snapshotter.busy()) {
-            snapshotter.offer(engine.copy());
-            lastSnapshotSeq = engine.lastSeq();
+        if (engine.lastSeq() - lastSnapshotSeq >= snapshotEveryEntries && !snapshotter.busy()
+                && snapshotter.offer(engine.copy())) {
+            lastSnapshotSeq = engine.lastSeq(); // only when taken: a refused one is asked again at the next commit
         }
     }
 

@@ -298,7 +298,9 @@ public final class LedgerIndex implements AutoCloseable {
         lifecycle.readLock().lock();
         try {
             checkOpen();
-            db.flush(new org.rocksdb.FlushOptions().setWaitForFlush(true), results);
+            try (org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+                db.flush(flush, results);
+            }
             return new ResultStats(db.getLongProperty(results, "rocksdb.estimate-num-keys"),
                     db.getLongProperty(results, "rocksdb.total-sst-files-size"));
         } catch (RocksDBException e) {
