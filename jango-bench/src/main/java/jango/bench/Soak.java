@@ -263,6 +263,8 @@ public final class Soak {
                         if (matcher.find()) {
                             file.flush();
                             listening.complete(matcher.group(1));
+                        } else if (!lines.ready()) {
+                            file.flush(); // the log a reader tails is current, not 8 KiB behind
                         }
                     }
                 } catch (IOException e) {
