@@ -493,7 +493,7 @@ public final class JangoServer implements AutoCloseable {
         }
         try {
             return MAPPER.readTree(body);
-        } catch (IOException e) {
+        } catch (IOException | NumberFormatException e) { // a float too large for a BigDecimal (1e9999999999) is the latter
             String detail = e.getMessage() == null ? e.toString() : e.getMessage().split("\n")[0];
             throw new Malformed("body: is not valid JSON: " + CommandParser.abbreviate(detail));
         }

@@ -79,6 +79,18 @@ class EdgeRefusalsTest {
         assertThat(refused.json().get("message").asText()).startsWith("body: is not valid JSON");
     }
 
+    /** The same number in the two other bodies the server parses: an asset's scale, a lookup's ids. */
+    @Test
+    void aNumberWhoseExponentOverflowsIsMalformedInEveryBody() throws IOException {
+        Raw asset = put("/v1/assets/EXP", "application/json", "{\"scale\": 1e9999999999}".getBytes(StandardCharsets.UTF_8));
+        assertThat(asset.status()).as(asset.toString()).isEqualTo(400);
+        assertThat(asset.json().get("error").asText()).isEqualTo("MALFORMED");
+        assertThat(jango.get("/v1/assets").json().toString()).doesNotContain("EXP");
+        Raw lookup = post("/v1/commands/lookup", "application/json", "{\"ids\": [1e9999999999]}".getBytes(StandardCharsets.UTF_8));
+        assertThat(lookup.status()).as(lookup.toString()).isEqualTo(400);
+        assertThat(lookup.json().get("error").asText()).isEqualTo("MALFORMED");
+    }
+
     @Test
     void aBodyThatIsNotJsonIs415AndAbsentOrJsonContentTypesAreFine() throws IOException {
         byte[] deposit = "{\"id\":\"ct1\",\"type\":\"deposit\",\"account\":\"u2\",\"asset\":\"BTC\",\"amount\":\"1\"}".getBytes(StandardCharsets.UTF_8);
