@@ -25,6 +25,7 @@ import jango.writer.ShardLoop;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -147,6 +148,28 @@ public final class EmbeddedLedger implements Ledger {
     public Result result(String commandId) {
         StoredResult stored = indexed(() -> index.result(commandId) == null ? null : storedResult(commandId));
         return stored == null ? null : stored.result();
+    }
+
+    /** One wait for the index however many ids are missing (a lookup of 10,000 unknown ids waited 10,000 times). */
+    @Override
+    public List<Result> results(List<String> commandIds) {
+        List<Result> results = new ArrayList<>(commandIds.size());
+        boolean missing = false;
+        for (String id : commandIds) {
+            StoredResult stored = storedResult(id);
+            results.add(stored == null ? null : stored.result());
+            missing |= stored == null;
+        }
+        if (missing) {
+            projector.awaitIndexed(store.appliedSeq(), config.historyWaitMs());
+            for (int i = 0; i < results.size(); i++) {
+                if (results.get(i) == null) {
+                    StoredResult stored = storedResult(commandIds.get(i));
+                    results.set(i, stored == null ? null : stored.result());
+                }
+            }
+        }
+        return results;
     }
 
     /** Only what the index holds already: a result not there yet is answered by the log itself. */

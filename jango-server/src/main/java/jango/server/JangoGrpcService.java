@@ -177,7 +177,7 @@ final class JangoGrpcService extends JangoGrpc.JangoImplBase {
 
     @Override
     public void getCommand(GetCommandRequest request, StreamObserver<CommandResult> out) {
-        answerNow(out, () -> {
+        answerOffLoop(out, () -> {
             ProtoCommands.noUnknownFields(request, "");
             String id = ProtoCommands.name(request.getId(), "", "id", Names.ID);
             Result result = ledger.result(id);
@@ -190,7 +190,7 @@ final class JangoGrpcService extends JangoGrpc.JangoImplBase {
 
     @Override
     public void lookupCommands(LookupCommandsRequest request, StreamObserver<LookupCommandsResponse> out) {
-        answerNow(out, () -> {
+        answerOffLoop(out, () -> {
             ProtoCommands.noUnknownFields(request, "");
             if (request.getIdsCount() > JangoServer.MAX_BATCH_COMMANDS) {
                 throw new Refusal(Status.RESOURCE_EXHAUSTED, "TOO_LARGE", "ids: " + request.getIdsCount() + " elements (expected: at most "
@@ -200,8 +200,7 @@ final class JangoGrpcService extends JangoGrpc.JangoImplBase {
                 ProtoCommands.name(request.getIds(i), "", "ids[" + i + "]", Names.ID);
             }
             LookupCommandsResponse.Builder response = LookupCommandsResponse.newBuilder();
-            for (String id : request.getIdsList()) {
-                Result result = ledger.result(id);
+            for (Result result : ledger.results(request.getIdsList())) {
                 response.addResults(result == null ? StoredResult.getDefaultInstance()
                         : StoredResult.newBuilder().setResult(answers.result(result, false)).build());
             }
@@ -247,7 +246,7 @@ final class JangoGrpcService extends JangoGrpc.JangoImplBase {
 
     @Override
     public void getHold(GetHoldRequest request, StreamObserver<jango.api.v1.Hold> out) {
-        answerNow(out, () -> {
+        answerOffLoop(out, () -> {
             ProtoCommands.noUnknownFields(request, "");
             String hold = ProtoCommands.name(request.getHold(), "", "hold", Names.ID);
             HoldView view = ledger.hold(hold);
@@ -319,6 +318,12 @@ final class JangoGrpcService extends JangoGrpc.JangoImplBase {
         }
         out.onNext(answer);
         out.onCompleted();
+    }
+
+    /** As {@link #answerNow}, {@code work} run off the event loop: reads of results and holds may wait on the disk and the index. */
+    private static <T> void answerOffLoop(StreamObserver<T> out, Supplier<T> work) {
+        ServiceRequestContext ctx = ServiceRequestContext.current();
+        answerLater(out, () -> CompletableFuture.supplyAsync(work, ctx.blockingTaskExecutor()), Function.identity());
     }
 
     /** Starts {@code work}, then answers with {@code render} of its value on the request's event loop. */

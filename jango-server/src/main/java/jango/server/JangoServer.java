@@ -241,8 +241,18 @@ public final class JangoServer implements AutoCloseable {
         if (bad != null) {
             return malformed(bad);
         }
-        Result result = ledger.result(id);
-        return result == null ? error(HttpStatus.NOT_FOUND, "NOT_FOUND", "no command with id " + id) : ok(render.result(result));
+        return offLoop(ctx, () -> {
+            Result result = ledger.result(id);
+            return result == null ? error(HttpStatus.NOT_FOUND, "NOT_FOUND", "no command with id " + id) : ok(render.result(result));
+        });
+    }
+
+    /**
+     * Reads of results and closed holds may wait on the disk and, for an id not found, on the index
+     * catching up (bounded, seconds): never on an event loop, where every connection it serves would wait.
+     */
+    private static HttpResponse offLoop(ServiceRequestContext ctx, java.util.function.Supplier<HttpResponse> read) {
+        return HttpResponse.of(CompletableFuture.supplyAsync(read, ctx.blockingTaskExecutor()));
     }
 
     /** Extension: the stored results of up to 10,000 ids at once, null where none ({@code {"ids": [...]}}). */
@@ -253,20 +263,22 @@ public final class JangoServer implements AutoCloseable {
             for (int i = 0; i < ids.size(); i++) {
                 wanted.add(CommandParser.pattern(ids, "ids", i, Names.ID));
             }
-            return ok(Render.json(json -> {
-                json.writeStartObject();
-                json.writeArrayFieldStart("results");
-                for (String id : wanted) {
-                    Result result = ledger.result(id);
-                    if (result == null) {
-                        json.writeNull();
-                    } else {
-                        render.result(json, result);
+            return offLoop(ctx, () -> {
+                List<Result> results = ledger.results(wanted);
+                return ok(Render.json(json -> {
+                    json.writeStartObject();
+                    json.writeArrayFieldStart("results");
+                    for (Result result : results) {
+                        if (result == null) {
+                            json.writeNull();
+                        } else {
+                            render.result(json, result);
+                        }
                     }
-                }
-                json.writeEndArray();
-                json.writeEndObject();
-            }));
+                    json.writeEndArray();
+                    json.writeEndObject();
+                }));
+            });
         });
     }
 
@@ -338,8 +350,10 @@ public final class JangoServer implements AutoCloseable {
         if (bad != null) {
             return malformed(bad);
         }
-        HoldView view = ledger.hold(hold);
-        return view == null ? error(HttpStatus.NOT_FOUND, "NOT_FOUND", "no hold with id " + hold) : ok(render.hold(view));
+        return offLoop(ctx, () -> {
+            HoldView view = ledger.hold(hold);
+            return view == null ? error(HttpStatus.NOT_FOUND, "NOT_FOUND", "no hold with id " + hold) : ok(render.hold(view));
+        });
     }
 
     private HttpResponse getHealth(ServiceRequestContext ctx, HttpRequest req) {

@@ -7,6 +7,7 @@ import jango.engine.Outcome;
 import jango.engine.Result;
 import jango.engine.StoredResult;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +27,15 @@ public interface Ledger extends AutoCloseable {
 
     /** The stored result of a command id, or null; includes every command answered before this call. */
     Result result(String commandId);
+
+    /** {@link #result} of each id, in order, null where there is none. */
+    default List<Result> results(List<String> commandIds) {
+        List<Result> results = new ArrayList<>(commandIds.size());
+        for (String id : commandIds) {
+            results.add(result(id));
+        }
+        return results;
+    }
 
     /**
      * The stored result of a command id with its fingerprint, when the ledger can tell at once (the
