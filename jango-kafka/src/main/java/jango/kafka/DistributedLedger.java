@@ -74,7 +74,12 @@ public final class DistributedLedger implements Ledger {
     private final Thread relayThread;
     private final Thread replyThread;
     private final Map<Long, CompletableFuture<Outcome>> pending = new ConcurrentHashMap<>();
-    private final AtomicLong correlations = new AtomicLong();
+    /**
+     * Numbers the callers waiting for an answer. It starts at random: answers are routed by instance
+     * id and this number, and a restarted instance with the same id would otherwise count from 1
+     * again and take a late answer meant for its previous run as its own caller's.
+     */
+    private final AtomicLong correlations = new AtomicLong(new java.security.SecureRandom().nextLong() >>> 1);
     /**
      * Sends of batch commands that wait for earlier ones ({@link BatchOrder}): never on the
      * producer's or the reply reader's thread, which complete what they wait for.
@@ -321,11 +326,17 @@ public final class DistributedLedger implements Ledger {
         while (!closing) {
             try {
                 for (ConsumerRecord<String, byte[]> record : replies.poll(Duration.ofMillis(100))) {
-                    if (!config.instanceId().equals(Wire.replyTo(record.value()))) {
-                        continue;
+                    try {
+                        if (!config.instanceId().equals(Wire.replyTo(record.value()))) {
+                            continue;
+                        }
+                        Wire.Event event = Wire.readEvent(record.value());
+                        answer(event.outcome(), event.correlation());
+                    } catch (RuntimeException e) {
+                        // One answer this code cannot read (another version's) must not end the thread
+                        // that answers every caller, nor drop the rest of the poll: its caller times out.
+                        log.error("event=reply_unreadable instance={} offset={} error=\"{}\"", config.instanceId(), record.offset(), e.toString());
                     }
-                    Wire.Event event = Wire.readEvent(record.value());
-                    answer(event.outcome(), event.correlation());
                 }
             } catch (WakeupException e) {
                 break;

@@ -129,6 +129,12 @@ public final class ShardLoop {
         } catch (IOException e) {
             failed(e.getMessage(), e);
             return;
+        } catch (RuntimeException e) {
+            // Not an outage but a defect (an entry or a stored row this code cannot read): retrying
+            // meets it again. This shard halts; the thread, and other shards it turns, go on.
+            log.error("event=log_read_failed shard={} seq={}", shard, appliedSeq, e);
+            halt("reading the log after seq " + appliedSeq + " failed: " + e);
+            return;
         }
         if (batch.isEmpty()) {
             lastProgressNanos = System.nanoTime();
