@@ -2,6 +2,7 @@ package jango.server;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import jango.engine.Names;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -70,7 +71,9 @@ final class Fields {
                 fields.kinds[LEGS] = Kind.ARRAY;
                 fields.legs = new ArrayList<>();
                 for (JsonToken leg = json.nextToken(); leg != JsonToken.END_ARRAY; leg = json.nextToken()) {
-                    fields.legs.add(leg == JsonToken.START_OBJECT ? read(json, false) : Kind.of(JsonCommands.consume(json, leg)));
+                    // Past the most a transfer may have, only counted: the command is refused for its count.
+                    fields.legs.add(leg == JsonToken.START_OBJECT && fields.legs.size() < Names.MAX_LEGS
+                            ? read(json, false) : Kind.of(JsonCommands.consume(json, leg)));
                 }
                 continue;
             }

@@ -97,6 +97,25 @@ class JsonCommandsTest {
         same(batchOf(BODIES[0], BODIES[1], BODIES[2], BODIES[3]).getBytes(StandardCharsets.UTF_8)); // over the limit of 3
     }
 
+    /** Elements past the limit are counted, not read into objects: a 1 MiB body of 350,000 took about 80 MB before its refusal. */
+    @Test
+    void aBodyFarOverTheLimitsIsCountedNotRead() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        byte[] batch = ("{\"commands\":[" + "{},".repeat(349_999) + "{}]}").getBytes(StandardCharsets.UTF_8);
+        byte[] transfer = ("{\"id\":\"m\",\"type\":\"transfer\",\"legs\":[" + "{},".repeat(349_999) + "{}]}").getBytes(StandardCharsets.UTF_8);
+        long before = threads.getCurrentThreadAllocatedBytes();
+        String tooMany = outcome(() -> JsonCommands.batch(batch, 10_000, (command, i) -> { })).refusal();
+        long batchBytes = threads.getCurrentThreadAllocatedBytes() - before;
+        before = threads.getCurrentThreadAllocatedBytes();
+        String tooManyLegs = outcome(() -> List.of(JsonCommands.single(transfer))).refusal();
+        long transferBytes = threads.getCurrentThreadAllocatedBytes() - before;
+
+        assertThat(tooMany).startsWith("TooLarge: ").contains("350000 elements");
+        assertThat(tooManyLegs).startsWith("Malformed: ").contains("has 350000 legs");
+        assertThat(batchBytes).as("bytes allocated reading the batch").isLessThan(24L << 20);
+        assertThat(transferBytes).as("bytes allocated reading the transfer").isLessThan(24L << 20);
+    }
+
     @Test
     void badBodiesGiveTheSameRefusals() {
         for (String body : BAD) {
