@@ -361,7 +361,7 @@ final class JangoGrpcService extends JangoGrpc.JangoImplBase {
             case LedgerUnavailableException u -> new Refusal(Status.UNAVAILABLE, u.code().name(), u.getMessage(), u.retryAfterSeconds());
             default -> {
                 log.error("event=grpc_call_failed", cause);
-                yield new Refusal(Status.INTERNAL, "INTERNAL", "internal error: " + cause, 0);
+                yield new Refusal(Status.INTERNAL, "INTERNAL", "internal error (logged as event=grpc_call_failed)", 0);
             }
         };
         Metadata trailers = new Metadata();

@@ -436,7 +436,12 @@ public final class JangoServer implements AutoCloseable {
                 if (cause instanceof ContentTooLargeException) {
                     return tooLarge();
                 }
-                return error(HttpStatus.BAD_REQUEST, "MALFORMED", "body: could not be read: " + cause);
+                if (cause instanceof RequestTimeoutException) {
+                    return unavailable(new LedgerUnavailableException(LedgerUnavailableException.Code.UNAVAILABLE,
+                            "the request timed out before its body was read; nothing was applied", 1));
+                }
+                log.warn("event=body_unreadable path={} error=\"{}\"", ctx.path(), cause.toString());
+                return error(HttpStatus.BAD_REQUEST, "MALFORMED", "body: could not be read (the upload failed)");
             }
             try {
                 return handler.apply(aggregated.content().array());
@@ -467,7 +472,8 @@ public final class JangoServer implements AutoCloseable {
                 return unavailable(unavailable);
             }
             log.error("event=submit_failed", cause);
-            return error(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL", "internal error: " + cause);
+            // The cause stays in the log: its class names and messages are the server's, not the caller's.
+            return error(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL", "internal error (logged as event=submit_failed)");
         }, ctx.eventLoop());
         return HttpResponse.of(response);
     }
@@ -555,7 +561,7 @@ public final class JangoServer implements AutoCloseable {
             }
             if (cause instanceof RequestTimeoutException) {
                 return unavailable(new LedgerUnavailableException(LedgerUnavailableException.Code.UNAVAILABLE,
-                        "the request timed out on " + ctx.path(), 1));
+                        "the request timed out on " + ctx.path() + "; a command in it may still be applied: retry with the same id", 1));
             }
             if (cause instanceof HttpStatusException || cause instanceof HttpResponseException) {
                 return null; // the framework's own status, rendered by renderStatus below
