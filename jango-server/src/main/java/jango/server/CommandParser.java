@@ -154,13 +154,23 @@ final class CommandParser {
         }
     }
 
+    private static final java.util.regex.Pattern RFC_3339 =
+            java.util.regex.Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})");
+
     private static long expiresAt(Fields node, String path) {
         if (!node.has(Fields.EXPIRES_AT)) {
             return Command.NO_EXPIRY;
         }
         String text = text(node, path, Fields.EXPIRES_AT);
+        // RFC 3339's shape, which ISO_OFFSET_DATE_TIME widens (seconds left out, offsets with seconds).
+        if (!RFC_3339.matcher(text).matches()) {
+            throw new Malformed(name(path, "expiresAt") + "\"" + abbreviate(text) + "\" is not an RFC 3339 time such as 2026-11-23T05:00:00Z");
+        }
         try {
             OffsetDateTime time = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+            if (time.getNano() % 1_000 != 0) { // kept in microseconds: refused rather than cut, as an amount past its scale is
+                throw new Malformed(name(path, "expiresAt") + "\"" + abbreviate(text) + "\" is finer than a microsecond");
+            }
             long seconds = time.toEpochSecond();
             if (seconds < 0 || seconds > 253_402_300_799L) {
                 throw new Malformed(name(path, "expiresAt") + "\"" + text + "\" is outside 1970..9999");

@@ -25,7 +25,9 @@ import java.util.Set;
  * path replaced it (with the unpaired-surrogate check it had by then), and the body handling that
  * JangoServer wrapped around it. Kept unchanged so the streaming parser can be held to its answers,
  * but for one bug the comparison found: a float whose exponent overflows a BigDecimal escaped as a
- * NumberFormatException (a 500); both now call it malformed JSON.
+ * NumberFormatException (a 500); both now call it malformed JSON. Changed with the parser since:
+ * {@code expiresAt} must have RFC 3339's shape (seconds written, no seconds in the offset) and no
+ * digits below a microsecond (2026-12-02; the ISO parser took both, and cut the digits).
  */
 final class TreeCommands {
     private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = com.fasterxml.jackson.databind.json.JsonMapper.builder()
@@ -208,8 +210,14 @@ final class TreeCommands {
             return Command.NO_EXPIRY;
         }
         String text = text(node, path, "expiresAt");
+        if (!text.matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})")) {
+            throw new Malformed(name(path, "expiresAt") + "\"" + abbreviate(text) + "\" is not an RFC 3339 time such as 2026-11-23T05:00:00Z");
+        }
         try {
             OffsetDateTime time = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+            if (time.getNano() % 1_000 != 0) {
+                throw new Malformed(name(path, "expiresAt") + "\"" + abbreviate(text) + "\" is finer than a microsecond");
+            }
             long seconds = time.toEpochSecond();
             if (seconds < 0 || seconds > 253_402_300_799L) {
                 throw new Malformed(name(path, "expiresAt") + "\"" + text + "\" is outside 1970..9999");
