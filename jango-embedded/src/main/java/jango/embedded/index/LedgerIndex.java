@@ -144,7 +144,11 @@ public final class LedgerIndex implements AutoCloseable {
                 .setCreateIfMissing(true)
                 .setCreateMissingColumnFamilies(true)
                 .setWriteBufferManager(writeBuffers)
-                .setMaxBackgroundJobs(2)
+                // One flush and three compactions at once, a level-0 compaction split in two: with two
+                // jobs RocksDB ran one compaction for all three families, and level 0 piled up
+                // (below). On 2 cores they share the CPU with the writer; they run when it waits.
+                .setMaxBackgroundJobs(4)
+                .setMaxSubcompactions(2)
                 .setBytesPerSync(1L << 20)
                 .setKeepLogFileNum(5)
                 .setMaxLogFileSize(16L << 20)
@@ -205,11 +209,17 @@ public final class LedgerIndex implements AutoCloseable {
                 // RocksDB slows writes at 20 level-0 files and stops them at 36. On 2 busy cores the
                 // compaction thread fell that far behind during a 10-million-command soak and stopped
                 // the writer (through the index's backpressure) for more than 10 s: requests timed out.
-                // A deeper level 0 costs reads instead (a bloom filter per file for ids, one more
-                // iterator per file for history scans) while the backlog lasts: slower reads for a
-                // while, rather than a stopped writer. The backlog is worked off when the CPU frees.
-                .setLevel0SlowdownWritesTrigger(48)
-                .setLevel0StopWritesTrigger(96);
+                // At 48/96 a 100-million-command soak on a machine also running tests stalled at 38.5
+                // million: 57-78 level-0 files, and the slowdown's rate, cut by a fifth each time the
+                // count rose, fell to 36 KB/s; the index all but stopped, the writer waited on it, and
+                // requests timed out for over two minutes. The index is a projection the writer must
+                // not wait on for long, so level 0 may now grow far deeper before RocksDB slows it: a
+                // deeper level 0 costs reads instead (a bloom filter per file for ids, one more
+                // iterator per file for history scans) while the backlog lasts, and it is worked off
+                // when the CPU frees. The projector's bounded queue still holds the writer back if
+                // the index truly cannot write.
+                .setLevel0SlowdownWritesTrigger(400)
+                .setLevel0StopWritesTrigger(800);
     }
 
     private static long readIndexedSeq(RocksDB db, Path dir) throws RocksDBException, IOException {
