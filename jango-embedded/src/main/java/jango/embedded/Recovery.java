@@ -76,8 +76,13 @@ final class Recovery {
         if (filterRebuilt && index.indexedSeq() >= engine.lastSeq()) {
             // Keep the new size now: until a snapshot holds it, every start reads every stored id
             // again (minutes at 100 million ids), and the next snapshot may be 250,000 entries away.
-            index.sync();
-            snapshots.write(engine);
+            // Best effort: the state is whole without it, and the snapshotter tries again later.
+            try {
+                index.sync();
+                snapshots.write(engine);
+            } catch (IOException e) {
+                log.warn("event=snapshot_after_rebuild_failed error=\"{}\"", e.toString());
+            }
         }
         log.info("event=recovered seq={} snapshot_seq={} replayed={} indexed_before={} accounts={} open_holds={} millis={}",
                 engine.lastSeq(), fromSeq - 1, engine.lastSeq() - fromSeq + 1, indexed,
