@@ -146,8 +146,7 @@ public final class EmbeddedLedger implements Ledger {
 
     @Override
     public Result result(String commandId) {
-        StoredResult stored = indexed(() -> index.result(commandId) == null ? null : storedResult(commandId));
-        return stored == null ? null : stored.result();
+        return indexed(() -> indexedResult(commandId));
     }
 
     /** One wait for the index however many ids are missing (a lookup of 10,000 unknown ids waited 10,000 times). */
@@ -156,16 +155,15 @@ public final class EmbeddedLedger implements Ledger {
         List<Result> results = new ArrayList<>(commandIds.size());
         boolean missing = false;
         for (String id : commandIds) {
-            StoredResult stored = storedResult(id);
-            results.add(stored == null ? null : stored.result());
-            missing |= stored == null;
+            Result result = indexedResult(id);
+            results.add(result);
+            missing |= result == null;
         }
         if (missing) {
             projector.awaitIndexed(store.appliedSeq(), config.historyWaitMs());
             for (int i = 0; i < results.size(); i++) {
                 if (results.get(i) == null) {
-                    StoredResult stored = storedResult(commandIds.get(i));
-                    results.set(i, stored == null ? null : stored.result());
+                    results.set(i, indexedResult(commandIds.get(i)));
                 }
             }
         }
@@ -176,6 +174,12 @@ public final class EmbeddedLedger implements Ledger {
     @Override
     public StoredResult knownResult(String commandId) {
         return storedResult(commandId);
+    }
+
+    /** The result the index holds for the id, or null (one read: it was read twice, once to test and once to decode). */
+    private Result indexedResult(String commandId) {
+        StoredResult stored = storedResult(commandId);
+        return stored == null ? null : stored.result();
     }
 
     private StoredResult storedResult(String commandId) {

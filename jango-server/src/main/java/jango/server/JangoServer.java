@@ -248,8 +248,8 @@ public final class JangoServer implements AutoCloseable {
     }
 
     /**
-     * Reads of results and closed holds may wait on the disk and, for an id not found, on the index
-     * catching up (bounded, seconds): never on an event loop, where every connection it serves would wait.
+     * Reads of results, closed holds and history may wait on the disk and on the index catching up
+     * (bounded, seconds): never on an event loop, where every connection it serves would wait.
      */
     private static HttpResponse offLoop(ServiceRequestContext ctx, java.util.function.Supplier<HttpResponse> read) {
         return HttpResponse.of(CompletableFuture.supplyAsync(read, ctx.blockingTaskExecutor()));
@@ -332,7 +332,7 @@ public final class JangoServer implements AutoCloseable {
         }
         int pageLimit = limit;
         // The index may wait (bounded) to include everything applied before this call.
-        return HttpResponse.of(CompletableFuture.supplyAsync(() -> {
+        return offLoop(ctx, () -> {
             try {
                 HistoryPage page = ledger.history(account, asset, pageLimit, cursor);
                 return ok(render.history(page));
@@ -341,7 +341,7 @@ public final class JangoServer implements AutoCloseable {
             } catch (LedgerUnavailableException e) {
                 return unavailable(e);
             }
-        }, ctx.blockingTaskExecutor()));
+        });
     }
 
     private HttpResponse getHold(ServiceRequestContext ctx, HttpRequest req) {
