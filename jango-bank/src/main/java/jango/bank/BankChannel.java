@@ -445,5 +445,19 @@ final class BankChannel implements AutoCloseable {
         dispatcher.interrupt();
         timer.close();
         link.close();
+        // The dispatcher writes to the gateway's store: it must be done before the store closes.
+        joinQuietly(dispatcher);
+    }
+
+    /** Waits up to 5 s for {@code thread} to end, unless it is the caller. */
+    static void joinQuietly(Thread thread) {
+        if (thread == Thread.currentThread()) {
+            return;
+        }
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

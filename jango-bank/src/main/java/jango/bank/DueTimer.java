@@ -109,5 +109,6 @@ final class DueTimer implements AutoCloseable {
     public void close() {
         closed = true;
         thread.interrupt();
+        BankChannel.joinQuietly(thread);
     }
 }

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiPredicate;
 
 /**
@@ -35,6 +36,33 @@ public final class StreamsDb implements AutoCloseable {
     private final WriteOptions unsynced = new WriteOptions();
     private final WriteOptions synced = new WriteOptions().setSync(true);
 
+    /**
+     * Read-held by every use of the native handles, write-held by {@link #close}: a feed or webhook
+     * thread still running at shutdown gets an exception, never a freed RocksDB (which aborts the
+     * JVM: "pthread lock: Invalid argument").
+     */
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    /** A use of the native handles; see {@link #guarded}. */
+    private interface NativeCall<T> {
+        T call() throws RocksDBException;
+    }
+
+    private <T> T guarded(String what, NativeCall<T> call) {
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new UncheckedIOException(new IOException("streams store " + what + " failed: the store is closed"));
+            }
+            return call.call();
+        } catch (RocksDBException e) {
+            throw failed(what, e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
     private StreamsDb(Options options, RocksDB db) {
         this.options = options;
         this.db = db;
@@ -52,35 +80,28 @@ public final class StreamsDb implements AutoCloseable {
     }
 
     public byte[] get(byte[] key) {
-        try {
-            return db.get(key);
-        } catch (RocksDBException e) {
-            throw failed("read", e);
-        }
+        return guarded("read", () -> db.get(key));
     }
 
     public void put(byte[] key, byte[] value) {
-        try {
+        guarded("write", () -> {
             db.put(unsynced, key, value);
-        } catch (RocksDBException e) {
-            throw failed("write", e);
-        }
+            return null;
+        });
     }
 
     public void write(WriteBatch batch) {
-        try {
+        guarded("write", () -> {
             db.write(unsynced, batch);
-        } catch (RocksDBException e) {
-            throw failed("write", e);
-        }
+            return null;
+        });
     }
 
     public void writeSynced(WriteBatch batch) {
-        try {
+        guarded("write", () -> {
             db.write(synced, batch);
-        } catch (RocksDBException e) {
-            throw failed("write", e);
-        }
+            return null;
+        });
     }
 
     /**
@@ -91,30 +112,26 @@ public final class StreamsDb implements AutoCloseable {
      * wholly inside the range are dropped at once; compaction handles the two at its edges.
      */
     public void deleteRange(byte[] fromInclusive, byte[] toExclusive) {
-        try {
+        guarded("delete", () -> {
             db.deleteRange(unsynced, fromInclusive, toExclusive);
             db.deleteFilesInRanges(db.getDefaultColumnFamily(), List.of(fromInclusive, toExclusive), false);
-        } catch (RocksDBException e) {
-            throw failed("delete", e);
-        }
+            return null;
+        });
     }
 
     /** The bytes of the store's table files on disk (not its write-ahead log); for tests. */
     long diskBytes() {
-        try {
-            return db.getLongProperty("rocksdb.live-sst-files-size");
-        } catch (RocksDBException e) {
-            throw failed("read", e);
-        }
+        return guarded("read", () -> db.getLongProperty("rocksdb.live-sst-files-size"));
     }
 
     /** Writes what is in memory to table files (tests use it to see what is on disk). */
     void flush() {
-        try (FlushOptions wait = new FlushOptions().setWaitForFlush(true)) {
-            db.flush(wait);
-        } catch (RocksDBException e) {
-            throw failed("flush", e);
-        }
+        guarded("flush", () -> {
+            try (FlushOptions wait = new FlushOptions().setWaitForFlush(true)) {
+                db.flush(wait);
+            }
+            return null;
+        });
     }
 
     /**
@@ -122,6 +139,13 @@ public final class StreamsDb implements AutoCloseable {
      * until {@code visitor} returns false.
      */
     public void scan(byte[] prefix, byte[] from, BiPredicate<byte[], byte[]> visitor) {
+        guarded("read", () -> {
+            scanOpen(prefix, from, visitor);
+            return null;
+        });
+    }
+
+    private void scanOpen(byte[] prefix, byte[] from, BiPredicate<byte[], byte[]> visitor) {
         byte[] upper = upperBound(prefix);
         try (Slice bound = upper == null ? null : new Slice(upper);
              ReadOptions read = new ReadOptions();
@@ -169,14 +193,23 @@ public final class StreamsDb implements AutoCloseable {
 
     @Override
     public void close() {
+        lifecycle.writeLock().lock();
         try {
-            db.syncWal();
-        } catch (RocksDBException e) {
-            // closing anyway; the WAL is in the OS already
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                db.syncWal();
+            } catch (RocksDBException e) {
+                // closing anyway; the WAL is in the OS already
+            }
+            db.close();
+            unsynced.close();
+            synced.close();
+            options.close();
+        } finally {
+            lifecycle.writeLock().unlock();
         }
-        db.close();
-        unsynced.close();
-        synced.close();
-        options.close();
     }
 }

@@ -3,10 +3,16 @@ package jango.streams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class StreamsDbTest {
     private static byte[] key(long position) {
@@ -40,5 +46,48 @@ class StreamsDbTest {
             assertThat(db.get(key(45_000))).hasSize(200);
             assertThat(db.get(key(49_999))).hasSize(200);
         }
+    }
+
+    /**
+     * A feed or webhook thread still using the store when it closes gets an exception, not a freed
+     * RocksDB (which aborts the whole JVM).
+     */
+    @Test
+    void threadsStillWorkingWhenTheStoreClosesGetAnErrorNotACrash(@TempDir Path dir) throws Exception {
+        StreamsDb db = StreamsDb.open(dir);
+        AtomicLong done = new AtomicLong();
+        AtomicReference<Throwable> unexpected = new AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    for (long i = 0; ; i++) {
+                        db.put(key(i), new byte[8]);
+                        db.get(key(i / 2));
+                        db.scan(new byte[]{'c'}, key(i / 2), (k, v) -> false);
+                        done.incrementAndGet();
+                    }
+                } catch (UncheckedIOException e) {
+                    if (!e.getMessage().contains("the store is closed")) {
+                        unexpected.set(e);
+                    }
+                } catch (Throwable e) {
+                    unexpected.set(e);
+                }
+            }));
+        }
+        while (done.get() < 100) {
+            Thread.onSpinWait();
+        }
+
+        db.close();
+        for (Thread thread : threads) {
+            thread.join(10_000);
+            assertThat(thread.isAlive()).as("every worker stopped on the closed store").isFalse();
+        }
+
+        assertThat(unexpected.get()).isNull();
+        assertThatThrownBy(() -> db.get(key(0))).hasMessageContaining("the store is closed");
+        db.close(); // a second close does nothing
     }
 }

@@ -21,6 +21,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 
 /**
  * The gateway's own durable state, in RocksDB under {@code <data-dir>/bank}: withdrawals (with an
@@ -47,6 +49,14 @@ public final class GatewayStore implements AutoCloseable {
     private final Options options;
     private final WriteOptions synced = new WriteOptions().setSync(true);
     private final WriteOptions buffered = new WriteOptions().setSync(false);
+
+    /**
+     * Read-held by every use of the native handles, write-held by {@link #close}. A lane, dispatcher
+     * or ledger callback still running when the gateway closes gets a StoreException; without it,
+     * it used a freed RocksDB and the JVM aborted ("pthread lock: Invalid argument", seen in CI).
+     */
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private boolean closed;
 
     private GatewayStore(RocksDB db, Options options) {
         this.db = db;
@@ -80,14 +90,15 @@ public final class GatewayStore implements AutoCloseable {
 
     /** Writes each {previous, next} pair as {@link #put} does, all in one atomic batch (one fsync when {@code sync}). */
     public void putAll(List<Withdrawal[]> transitions, boolean sync) {
-        try (WriteBatch batch = new WriteBatch()) {
-            for (Withdrawal[] transition : transitions) {
-                addWithdrawal(batch, transition[0], transition[1]);
+        guarded(() -> "writing " + transitions.size() + " withdrawals", () -> {
+            try (WriteBatch batch = new WriteBatch()) {
+                for (Withdrawal[] transition : transitions) {
+                    addWithdrawal(batch, transition[0], transition[1]);
+                }
+                db.write(sync ? synced : buffered, batch);
+                return null;
             }
-            db.write(sync ? synced : buffered, batch);
-        } catch (RocksDBException e) {
-            throw new StoreException("writing " + transitions.size() + " withdrawals", e);
-        }
+        });
     }
 
     private void addWithdrawal(WriteBatch batch, Withdrawal previous, Withdrawal next) throws RocksDBException {
@@ -125,15 +136,17 @@ public final class GatewayStore implements AutoCloseable {
     /** The highest bank transaction number ever given out for {@code bank}, 0 if none. */
     public long lastTxNo(String bank) {
         byte[] prefix = key("t/", bank + "/");
-        try (RocksIterator it = db.newIterator()) {
-            byte[] after = Arrays.copyOf(prefix, prefix.length + 1);
-            after[prefix.length] = (byte) 0xff;
-            it.seekForPrev(after);
-            if (it.isValid() && startsWith(it.key(), prefix)) {
-                return Long.parseLong(new String(it.key(), prefix.length, it.key().length - prefix.length, StandardCharsets.UTF_8));
+        return guarded(() -> "reading the last transaction number of bank " + bank, () -> {
+            try (RocksIterator it = db.newIterator()) {
+                byte[] after = Arrays.copyOf(prefix, prefix.length + 1);
+                after[prefix.length] = (byte) 0xff;
+                it.seekForPrev(after);
+                if (it.isValid() && startsWith(it.key(), prefix)) {
+                    return Long.parseLong(new String(it.key(), prefix.length, it.key().length - prefix.length, StandardCharsets.UTF_8));
+                }
+                return 0L;
             }
-            return 0;
-        }
+        });
     }
 
     public record Page<T>(List<T> items, String next) {
@@ -179,19 +192,20 @@ public final class GatewayStore implements AutoCloseable {
     }
 
     public void put(Deposit deposit, boolean sync) {
-        try (WriteBatch batch = new WriteBatch()) {
-            String where = deposit.bank() + "/" + txNo(deposit.txNo());
-            batch.put(key("d/", where), json(deposit));
-            if (deposit.status() == Deposit.Status.SUSPENSE) {
-                batch.put(key("s/", where), new byte[0]);
-            } else {
-                batch.delete(key("s/", where));
+        guarded(() -> "writing deposit " + deposit.id(), () -> {
+            try (WriteBatch batch = new WriteBatch()) {
+                String where = deposit.bank() + "/" + txNo(deposit.txNo());
+                batch.put(key("d/", where), json(deposit));
+                if (deposit.status() == Deposit.Status.SUSPENSE) {
+                    batch.put(key("s/", where), new byte[0]);
+                } else {
+                    batch.delete(key("s/", where));
+                }
+                batch.put(key("r/", deposit.bank() + "/" + deposit.bankDate() + "/D/" + txNo(deposit.txNo())), new byte[0]);
+                db.write(sync ? synced : buffered, batch);
+                return null;
             }
-            batch.put(key("r/", deposit.bank() + "/" + deposit.bankDate() + "/D/" + txNo(deposit.txNo())), new byte[0]);
-            db.write(sync ? synced : buffered, batch);
-        } catch (RocksDBException e) {
-            throw new StoreException("writing deposit " + deposit.id(), e);
-        }
+        });
     }
 
     /** Deposits waiting in suspense, oldest bank number first, at most {@code limit}. */
@@ -251,20 +265,35 @@ public final class GatewayStore implements AutoCloseable {
 
     // ---- plumbing ---------------------------------------------------------------------------
 
-    private void write(byte[] key, byte[] value) {
+    /** A use of the native handles; see {@link #guarded}. */
+    private interface NativeCall<T> {
+        T call() throws RocksDBException;
+    }
+
+    /** Runs {@code call} under the lifecycle's read lock: never on a closed (freed) database. */
+    private <T> T guarded(Supplier<String> what, NativeCall<T> call) {
+        lifecycle.readLock().lock();
         try {
-            db.put(synced, key, value);
+            if (closed) {
+                throw new StoreException(what.get() + ": the store is closed", null);
+            }
+            return call.call();
         } catch (RocksDBException e) {
-            throw new StoreException("writing " + new String(key, StandardCharsets.UTF_8), e);
+            throw new StoreException(what.get(), e);
+        } finally {
+            lifecycle.readLock().unlock();
         }
     }
 
+    private void write(byte[] key, byte[] value) {
+        guarded(() -> "writing " + new String(key, StandardCharsets.UTF_8), () -> {
+            db.put(synced, key, value);
+            return null;
+        });
+    }
+
     private byte[] get(byte[] key) {
-        try {
-            return db.get(key);
-        } catch (RocksDBException e) {
-            throw new StoreException("reading " + new String(key, StandardCharsets.UTF_8), e);
-        }
+        return guarded(() -> "reading " + new String(key, StandardCharsets.UTF_8), () -> db.get(key));
     }
 
     private <T> T read(byte[] key, Class<T> type) {
@@ -302,6 +331,13 @@ public final class GatewayStore implements AutoCloseable {
      */
     private void scanFrom(String prefix, String startKey, boolean reverse, Visitor visitor) {
         byte[] p = prefix.getBytes(StandardCharsets.UTF_8);
+        guarded(() -> "scanning " + prefix, () -> {
+            scanOpen(p, startKey, reverse, visitor);
+            return null;
+        });
+    }
+
+    private void scanOpen(byte[] p, String startKey, boolean reverse, Visitor visitor) {
         try (ReadOptions read = new ReadOptions(); RocksIterator it = db.newIterator(read)) {
             if (reverse) {
                 if (startKey == null) {
@@ -344,11 +380,21 @@ public final class GatewayStore implements AutoCloseable {
         return String.format("%012d", txNo);
     }
 
+    /** Closes the database once; waits for every use in progress, and later uses fail. */
     @Override
     public void close() {
-        db.close();
-        options.close();
-        synced.close();
-        buffered.close();
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            db.close();
+            options.close();
+            synced.close();
+            buffered.close();
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
     }
 }
