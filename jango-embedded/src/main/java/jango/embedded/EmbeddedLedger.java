@@ -91,10 +91,16 @@ public final class EmbeddedLedger implements Ledger {
      */
     public static EmbeddedLedger open(EmbeddedConfig config, LedgerObserver observer) throws IOException {
         Files.createDirectories(config.dataDir());
+        long started = System.nanoTime();
         Journal journal = Journal.open(config.dataDir().resolve("journal"), new JournalConfig(config.segmentBytes(), config.opener()));
+        long journalOpened = System.nanoTime();
         LedgerIndex index = null;
         try {
             index = openIndex(config.dataDir());
+            // Each step of a start, timed: a restart must be healthy within seconds (issue 10).
+            log.info("event=journal_and_index_opened journal_ms={} index_ms={} journal_next_seq={} indexed_seq={}",
+                    (journalOpened - started) / 1_000_000, (System.nanoTime() - journalOpened) / 1_000_000,
+                    journal.nextSeq(), index.indexedSeq());
             Snapshots snapshots = new Snapshots(config.dataDir().resolve("snapshots"));
             snapshots.removeUnfinished(); // the journal's lock is ours: no other ledger writes here
             EmbeddedArchive archive = new EmbeddedArchive(index);

@@ -44,7 +44,9 @@ final class Recovery {
             throw new IOException("the index is at seq " + indexed + " but the journal ends at " + journalEnd
                     + ": the journal lost acknowledged records, or the index belongs to another data directory");
         }
+        long loading = System.nanoTime();
         Engine engine = newestUsableSnapshot(journal, snapshots, archive, journalEnd, indexed);
+        long snapshotMillis = (System.nanoTime() - loading) / 1_000_000;
         boolean filterRebuilt = engine != null && engine.view().idFilterBytes() != idFilterBytes;
         if (filterRebuilt) {
             rebuildIdFilter(engine, index, idFilterBytes);
@@ -84,9 +86,11 @@ final class Recovery {
                 log.warn("event=snapshot_after_rebuild_failed error=\"{}\"", e.toString());
             }
         }
-        log.info("event=recovered seq={} snapshot_seq={} replayed={} indexed_before={} accounts={} open_holds={} millis={}",
+        log.info("event=recovered seq={} snapshot_seq={} replayed={} indexed_before={} accounts={} open_holds={} millis={}"
+                        + " snapshot_load_ms={}",
                 engine.lastSeq(), fromSeq - 1, engine.lastSeq() - fromSeq + 1, indexed,
-                engine.view().accountCount(), engine.view().openHoldCount(), (System.nanoTime() - started) / 1_000_000);
+                engine.view().accountCount(), engine.view().openHoldCount(), (System.nanoTime() - started) / 1_000_000,
+                snapshotMillis);
         return engine;
     }
 

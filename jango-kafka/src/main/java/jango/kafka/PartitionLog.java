@@ -42,6 +42,9 @@ final class PartitionLog implements CommandLog {
     /** Most records one batch applies (one PostgreSQL transaction). */
     private static final int MAX_BATCH = 10_000;
     private static final long TICK_AGAIN_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final String NOT_THIS_LOG = "this is not the log the state was built from (the topic was deleted"
+            + " and made again, or the bootstrap names another cluster); nothing is applied until an operator restores"
+            + " the topic or points the service at the right cluster";
 
     private final int shard;
     private final TopicPartition partition;
@@ -117,7 +120,11 @@ final class PartitionLog implements CommandLog {
             }
             taken++;
             if (record.offset() < offset) {
-                continue; // read again after a seek: applied and committed already
+                // A seek discards what was fetched before it, so this comes only from the consumer
+                // resetting itself to the partition's start: the partition no longer has the offset
+                // the store reached (the topic was deleted and made again while the shard ran).
+                throw new Corrupt("the commands topic's partition " + partition + " went back to offset " + record.offset()
+                        + " but the store has applied it up to " + offset + ": " + NOT_THIS_LOG);
             }
             if (record.offset() > offset) {
                 throw new Corrupt("log gap on shard " + shard + ": expected offset " + offset + ", got " + record.offset());
@@ -271,6 +278,7 @@ final class PartitionLog implements CommandLog {
     /** The state was (re)loaded at {@code position}: read on from there. */
     @Override
     public void rewind(long position) {
+        checkHolds(position);
         records.clear();
         localOutcomes.clear(); // not committed: the entries come again and answer again
         taken = 0;
@@ -279,6 +287,28 @@ final class PartitionLog implements CommandLog {
         consumer.seek(partition, position);
         consumer.resume(List.of(partition));
         loaded = true;
+    }
+
+    /**
+     * The partition must still have {@code position}, where the store's state ends: a topic deleted
+     * and made again, another cluster, or an unclean leader election with one replica gives a
+     * partition that ends before it, and the consumer would quietly start again from offset 0 (its
+     * reset policy), passing over every new command below the stored offset. Records deleted before
+     * it (retention) were never applied. Either way the log cannot rebuild this state: halt.
+     */
+    private void checkHolds(long position) {
+        List<TopicPartition> one = List.of(partition);
+        long begin = consumer.beginningOffsets(one).getOrDefault(partition, 0L);
+        long end = consumer.endOffsets(one).getOrDefault(partition, 0L);
+        if (position > end) {
+            throw new Corrupt("the commands topic's partition " + partition + " ends at offset " + end
+                    + " but the store has applied it up to offset " + position + ": " + NOT_THIS_LOG);
+        }
+        if (position < begin) {
+            throw new Corrupt("the commands topic's partition " + partition + " starts at offset " + begin
+                    + " but the store has applied it only up to offset " + position
+                    + ": the records in between were deleted before they were applied (check the topic's retention)");
+        }
     }
 
     @Override

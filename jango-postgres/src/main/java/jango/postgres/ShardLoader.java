@@ -42,8 +42,9 @@ final class ShardLoader {
         Engine engine = new Engine(0, archive, new ShardMap(shard, shardCount(connection)));
         EngineRestore restore = engine.restore();
         long nextOffset;
+        String haltedReason;
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT epoch, owner, next_offset, last_seq, last_at_micros FROM shards WHERE shard = ?")) {
+                "SELECT epoch, owner, next_offset, last_seq, last_at_micros, halted_reason FROM shards WHERE shard = ?")) {
             select.setInt(1, shard);
             try (ResultSet row = select.executeQuery()) {
                 if (!row.next()) {
@@ -54,6 +55,7 @@ final class ShardLoader {
                             + row.getLong("epoch") + " owned by " + row.getString("owner"));
                 }
                 nextOffset = row.getLong("next_offset");
+                haltedReason = row.getString("halted_reason");
                 restore.position(row.getLong("last_seq"), row.getLong("last_at_micros"));
             }
         }
@@ -61,7 +63,7 @@ final class ShardLoader {
         int balances = loadBalances(connection, shard, restore);
         int holds = loadOpenHolds(connection, shard, restore);
         int records = loadCrossShard(connection, shard, restore);
-        return new Loaded(new LoadedShard(shard, epoch, nextOffset, engine), balances, holds, records);
+        return new Loaded(new LoadedShard(shard, epoch, nextOffset, engine, haltedReason), balances, holds, records);
     }
 
     private static int shardCount(Connection connection) throws SQLException {

@@ -196,13 +196,19 @@ public final class ShardLoop {
             StateStore.Loaded loaded = store.load();
             engine = loaded.engine();
             appliedSeq = engine.lastSeq();
+            if (loaded.haltedReason() != null) {
+                // Halted by an earlier owner (the shard moved): it stays halted until an operator resumes it.
+                engine = null;
+                halt(loaded.haltedReason(), false);
+                return false;
+            }
             commandLog.rewind(loaded.position());
             log.info("event=shard_reloaded shard={} seq={} position={}", shard, appliedSeq, loaded.position());
             return true;
         } catch (StateStore.LostOwnership e) {
             lost(e);
             return false;
-        } catch (StateStore.Defect e) {
+        } catch (StateStore.Defect | CommandLog.Corrupt e) {
             halt(e.getMessage());
             return false;
         } catch (UnsupportedOperationException e) {
@@ -253,13 +259,20 @@ public final class ShardLoop {
 
     /** Stops applying: callers are told why, and nothing is skipped. Writer thread only ({@link #requestHalt} from others). */
     public void halt(String reason) {
+        halt(reason, true);
+    }
+
+    /** {@code record}: false for a halt the store already holds (writing it again could undo an operator's resume). */
+    private void halt(String reason, boolean record) {
         if (haltReason != null) {
             return;
         }
         haltReason = reason;
         log.error("event=shard_halted shard={} seq={} reason=\"{}\"", shard, appliedSeq, reason);
         commandLog.halted(reason);
-        store.halted(reason);
+        if (record) {
+            store.halted(reason);
+        }
     }
 
     /** An operator's resume: the state is reloaded from the store and the log read on from there. */

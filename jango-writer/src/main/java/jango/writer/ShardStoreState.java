@@ -63,7 +63,10 @@ public final class ShardStoreState implements StateStore {
             ShardStore.LoadedShard loaded = epoch < 0 ? store.acquire(shard, owner, archive) : store.reload(shard, epoch, archive);
             epoch = loaded.epoch();
             engine = loaded.engine();
-            return new Loaded(engine, loaded.nextOffset());
+            if (loaded.haltedReason() != null) {
+                haltRecorded = true; // an operator's resume clears it in the store, which resumes this owner
+            }
+            return new Loaded(engine, loaded.nextOffset(), loaded.haltedReason());
         } catch (ShardStore.Fenced e) {
             throw new LostOwnership(e.getMessage());
         } catch (ShardStore.Unavailable e) {

@@ -14,8 +14,15 @@ import java.io.IOException;
  */
 public interface StateStore {
 
-    /** The shard's engine as committed, and the log position after it. */
-    record Loaded(Engine engine, long position) {
+    /**
+     * The shard's engine as committed, the log position after it, and the halt the store holds for
+     * the shard ({@code haltedReason}, null when none): a shard an earlier owner halted stays halted
+     * here too, until an operator resumes it.
+     */
+    record Loaded(Engine engine, long position, String haltedReason) {
+        public Loaded(Engine engine, long position) {
+            this(engine, position, null);
+        }
     }
 
     /**

@@ -46,9 +46,10 @@ public interface ShardStore extends AutoCloseable {
     /**
      * The shard's state as committed: an engine at {@code engine.lastSeq()} holding the accounts,
      * open holds and assets of the shard (results and closed holds stay in the store, reached
-     * through the archive), and the next log offset to read.
+     * through the archive), and the next log offset to read. {@code haltedReason} is the halt the
+     * store holds for the shard (an earlier owner halted it and no operator has resumed it), or null.
      */
-    record LoadedShard(int shard, long epoch, long nextOffset, Engine engine) {
+    record LoadedShard(int shard, long epoch, long nextOffset, Engine engine, String haltedReason) {
     }
 
     /**
