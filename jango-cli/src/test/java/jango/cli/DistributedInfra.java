@@ -53,12 +53,17 @@ final class DistributedInfra {
      * and group named after {@code name}, made fresh on the first call and reopened on later ones.
      */
     static synchronized TestServer server(String name, int shards, LongSupplier clockMicros) throws IOException {
-        ShardStore store = initStore(name, shards);
-        DistributedConfig config = config(name);
-        TestServer server = TestServer.open(observer -> DistributedLedger.open(config, store, clockMicros, observer));
+        TestServer server = serverUnloaded(name, shards, clockMicros);
         DistributedLedger ledger = (DistributedLedger) server.ledger;
         TestServer.await("all " + shards + " shards loaded", 60_000, () -> ledger.ownedShards().size() == shards);
         return server;
+    }
+
+    /** As {@link #server}, without waiting for the shards to load (for shards that halt as they load). */
+    static synchronized TestServer serverUnloaded(String name, int shards, LongSupplier clockMicros) throws IOException {
+        ShardStore store = initStore(name, shards);
+        DistributedConfig config = config(name);
+        return TestServer.open(observer -> DistributedLedger.open(config, store, clockMicros, observer));
     }
 
     /**

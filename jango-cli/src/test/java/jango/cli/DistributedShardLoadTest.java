@@ -46,7 +46,7 @@ class DistributedShardLoadTest {
         }
 
         // The server makes the topic again, empty: its one partition ends at offset 0.
-        try (TestServer server = DistributedInfra.server(name, 1)) {
+        try (TestServer server = DistributedInfra.serverUnloaded(name, 1, DistributedShardLoadTest::nowMicros)) {
             TestServer.await("the shard halted", 60_000, () -> server.get("/health").status() == 503);
             String health = server.get("/health").body();
             assertThat(health).contains("ends at offset 0").contains("not the log the state was built from");
@@ -79,7 +79,7 @@ class DistributedShardLoadTest {
             statement.execute("UPDATE shards SET halted_reason = 'halted on instance gone-1: a test' WHERE shard = 0");
         }
 
-        try (TestServer server = DistributedInfra.server(name, 1)) {
+        try (TestServer server = DistributedInfra.serverUnloaded(name, 1, DistributedShardLoadTest::nowMicros)) {
             TestServer.await("the shard reports its halt", 60_000, () -> server.get("/health").status() == 503);
             assertThat(server.get("/health").body()).contains("halted on instance gone-1: a test");
             TestServer.Reply refused = server.command(deposit("sh-2"));
@@ -93,6 +93,10 @@ class DistributedShardLoadTest {
             assertThat(server.get("/v1/accounts/tr-u1/balances?asset=BTC").json().get("balances").get(0).get("available").asText())
                     .isEqualTo("2");
         }
+    }
+
+    private static long nowMicros() {
+        return java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
     }
 
     private static String deposit(String id) {
