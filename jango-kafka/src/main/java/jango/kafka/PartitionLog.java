@@ -15,8 +15,11 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,6 +45,8 @@ final class PartitionLog implements CommandLog {
     /** Most records one batch applies (one PostgreSQL transaction). */
     private static final int MAX_BATCH = 10_000;
     private static final long TICK_AGAIN_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
+    private static final Duration OFFSETS_TIMEOUT = Duration.ofSeconds(2);
     private static final String NOT_THIS_LOG = "this is not the log the state was built from (the topic was deleted"
             + " and made again, or the bootstrap names another cluster); nothing is applied until an operator restores"
             + " the topic or points the service at the right cluster";
@@ -57,6 +62,10 @@ final class PartitionLog implements CommandLog {
 
     private final ArrayDeque<ConsumerRecord<String, byte[]>> records = new ArrayDeque<>();
     private long nextOffset = -1;
+    /** Whether the partition was seen to hold {@link #nextOffset} since the last rewind ({@link #checkHolds}). */
+    private boolean positionChecked;
+    /** The last check could not read the partition's offsets (logged once until it can). */
+    private boolean offsetsUnknown;
     private long takenUpTo;
     private int taken;
     private String[] replyTo = new String[64];
@@ -111,6 +120,12 @@ final class PartitionLog implements CommandLog {
         batch.clear();
         localOutcomes.clear();
         taken = 0;
+        if (!positionChecked) {
+            positionChecked = checkHolds(nextOffset);
+            if (!positionChecked) {
+                return; // the broker did not answer: nothing is handed over until it does
+            }
+        }
         Set<String> commandIds = new LinkedHashSet<>();
         Set<String> holdIds = new LinkedHashSet<>();
         long offset = nextOffset;
@@ -278,7 +293,7 @@ final class PartitionLog implements CommandLog {
     /** The state was (re)loaded at {@code position}: read on from there. */
     @Override
     public void rewind(long position) {
-        checkHolds(position);
+        positionChecked = false; // checked before the first batch from here (next): this thread turns every shard, and must not wait on the broker here
         records.clear();
         localOutcomes.clear(); // not committed: the entries come again and answer again
         taken = 0;
@@ -295,11 +310,27 @@ final class PartitionLog implements CommandLog {
      * partition that ends before it, and the consumer would quietly start again from offset 0 (its
      * reset policy), passing over every new command below the stored offset. Records deleted before
      * it (retention) were never applied. Either way the log cannot rebuild this state: halt.
+     *
+     * @return false when the broker did not tell (asked again on the next turn; not a failure that
+     *         counts toward a halt, since nothing can be read from it meanwhile either)
      */
-    private void checkHolds(long position) {
+    private boolean checkHolds(long position) {
         List<TopicPartition> one = List.of(partition);
-        long begin = consumer.beginningOffsets(one).getOrDefault(partition, 0L);
-        long end = consumer.endOffsets(one).getOrDefault(partition, 0L);
+        long begin;
+        long end;
+        try {
+            begin = consumer.beginningOffsets(one, OFFSETS_TIMEOUT).getOrDefault(partition, 0L);
+            end = consumer.endOffsets(one, OFFSETS_TIMEOUT).getOrDefault(partition, 0L);
+        } catch (KafkaException e) {
+            // A timeout, or the wakeup of a stop (then the driver ends its loop): never a halt, which
+            // would be recorded in the store and outlive this run.
+            if (!offsetsUnknown) {
+                log.warn("event=partition_offsets_unknown shard={} partition={} error=\"{}\"", shard, partition, e.toString());
+            }
+            offsetsUnknown = true;
+            return false;
+        }
+        offsetsUnknown = false;
         if (position > end) {
             throw new Corrupt("the commands topic's partition " + partition + " ends at offset " + end
                     + " but the store has applied it up to offset " + position + ": " + NOT_THIS_LOG);
@@ -309,6 +340,7 @@ final class PartitionLog implements CommandLog {
                     + " but the store has applied it only up to offset " + position
                     + ": the records in between were deleted before they were applied (check the topic's retention)");
         }
+        return true;
     }
 
     @Override
