@@ -208,7 +208,7 @@ public final class ShardLoop {
         } catch (StateStore.LostOwnership e) {
             lost(e);
             return false;
-        } catch (StateStore.Defect | CommandLog.Corrupt e) {
+        } catch (StateStore.Defect e) {
             halt(e.getMessage());
             return false;
         } catch (UnsupportedOperationException e) {
