@@ -1,5 +1,6 @@
 package jango.cli;
 
+import jango.kafka.DistributedLedger;
 import jango.postgres.PgConfig;
 import jango.server.TestServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -82,6 +83,10 @@ class DistributedShardLoadTest {
         try (TestServer server = DistributedInfra.serverUnloaded(name, 1, DistributedShardLoadTest::nowMicros)) {
             TestServer.await("the shard reports its halt", 60_000, () -> server.get("/health").status() == 503);
             assertThat(server.get("/health").body()).contains("halted on instance gone-1: a test");
+            // /health reads the stored halt at once; the instance refuses commands itself once it has loaded the shard.
+            DistributedLedger ledger = (DistributedLedger) server.ledger;
+            TestServer.await("this instance loaded the shard, halted", 60_000, () -> ledger.haltedShards().contains(0));
+            assertThat(ledger.ownedShards()).as("a halted shard is not counted as loaded and up").isEmpty();
             TestServer.Reply refused = server.command(deposit("sh-2"));
             assertThat(refused.status()).as(refused.toString()).isEqualTo(503);
             assertThat(refused.json().get("error").asText()).isEqualTo("SHARD_HALTED");

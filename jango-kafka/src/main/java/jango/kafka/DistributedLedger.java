@@ -164,6 +164,15 @@ public final class DistributedLedger implements Ledger {
         return writer.loadedShards();
     }
 
+    /**
+     * The shards this instance owns and has halted (tests and operations). /health reports a halt
+     * recorded in the store before the instance taking the shard has loaded it; only from this point
+     * are its commands refused with SHARD_HALTED without being sent.
+     */
+    public Set<Integer> haltedShards() {
+        return writer.haltedShards();
+    }
+
     // ---- writes -------------------------------------------------------------------------------
 
     @Override

@@ -89,6 +89,17 @@ final class ShardWriters implements Runnable {
         return loaded;
     }
 
+    /** The shards this instance owns and has halted now (loaded, or halted while loading); any thread. */
+    Set<Integer> haltedShards() {
+        Set<Integer> halted = new TreeSet<>();
+        owned.forEach((shard, o) -> {
+            if (o.loop().haltReason() != null) {
+                halted.add(shard);
+            }
+        });
+        return halted;
+    }
+
     /** Why a shard this instance owns halted, or null; any thread. */
     String haltReason(int shard) {
         Owned o = owned.get(shard);
