@@ -136,10 +136,13 @@ final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         JangoMetrics metrics = new JangoMetrics();
+        Streams.Opening streamsAhead = null;
         Ledger ledger;
         String where;
         switch (mode) {
             case "embedded" -> {
+                // Opened on the second core while the ledger recovers (Streams.Opening says why).
+                streamsAhead = Streams.openAhead(embeddedStreamsConfig());
                 try {
                     ledger = EmbeddedLedger.open(EmbeddedConfig.defaults(dataDir.toAbsolutePath())
                             .withIdFilterBytes(idFilterMib << 20), metrics);
@@ -147,6 +150,7 @@ final class ServeCommand implements Callable<Integer> {
                     // Corruption, a lock held by another process, a full or read-only disk: say which, plainly.
                     log.error("event=start_failed data_dir={}", dataDir.toAbsolutePath(), e);
                     System.err.println("jango: cannot open the data directory " + dataDir.toAbsolutePath() + ": " + e.getMessage());
+                    streamsAhead.close();
                     return 1;
                 }
                 where = "data-dir=" + dataDir.toAbsolutePath();
@@ -181,13 +185,16 @@ final class ServeCommand implements Callable<Integer> {
                 log.error("event=start_failed part=bank_gateway", e);
                 System.err.println("jango: cannot start the bank gateway (--banks " + banks + "): " + e.getMessage());
                 ledger.close();
+                if (streamsAhead != null) {
+                    streamsAhead.close();
+                }
                 return 1;
             }
             where += " banks=" + gateway.bankCodes();
         }
         BankGateway bankGateway = gateway;
         List<GraphqlContribution> views = bankGateway == null ? List.of() : List.of(new WithdrawalGraphql(bankGateway));
-        Streams streams = openStreams(ledger, metrics, views);
+        Streams streams = openStreams(ledger, metrics, views, streamsAhead);
         List<java.util.function.Consumer<com.linecorp.armeria.server.ServerBuilder>> extensions = new java.util.ArrayList<>();
         if (bankGateway != null) {
             extensions.add(BankRoutes.of(bankGateway));
@@ -257,7 +264,13 @@ final class ServeCommand implements Callable<Integer> {
      * change-events topic; this instance's webhook subscriptions and deliveries live under
      * {@code <data-dir>/streams-<instance-id>}.
      */
-    private Streams openStreams(Ledger ledger, JangoMetrics metrics, List<GraphqlContribution> views) throws java.io.IOException {
+    private StreamsConfig embeddedStreamsConfig() {
+        return StreamsConfig.defaults(dataDir.toAbsolutePath().resolve("streams"));
+    }
+
+    /** @param ahead embedded mode: the store opened while the ledger recovered (taken, or closed here) */
+    private Streams openStreams(Ledger ledger, JangoMetrics metrics, List<GraphqlContribution> views, Streams.Opening ahead)
+            throws java.io.IOException {
         if (ledger instanceof DistributedLedger distributedLedger) {
             TopicChangeFeed feed = TopicChangeFeed.open(distributed.kafka(), distributed.distributedConfig().changesTopic(), true,
                     ledger::userOwners);
@@ -270,10 +283,12 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         try {
-            return Streams.open(ledger, metrics.registry(), StreamsConfig.defaults(dataDir.toAbsolutePath().resolve("streams")), views);
+            return Streams.open(ledger, metrics.registry(), embeddedStreamsConfig(), views, ahead);
         } catch (UnsupportedOperationException e) {
             log.warn("event=streams_off mode={} reason=\"{}\"", mode, e.getMessage());
             return null;
+        } finally {
+            ahead.close(); // when Streams.open took it: nothing to do
         }
     }
 }

@@ -20,6 +20,8 @@ import jango.streams.webhook.Webhooks;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
@@ -76,11 +78,83 @@ public final class Streams implements AutoCloseable {
     /** @param views other modules' GraphQL views (withdrawals, once they exist) */
     public static Streams open(Ledger ledger, MeterRegistry registry, StreamsConfig config, List<GraphqlContribution> views)
             throws IOException {
+        return open(ledger, registry, config, views, () -> StreamsDb.open(config.dataDir()));
+    }
+
+    /**
+     * As {@link #open(Ledger, MeterRegistry, StreamsConfig, List)}, over the store {@link #openAhead}
+     * began opening, which this takes over (closed here if the streams cannot open).
+     */
+    public static Streams open(Ledger ledger, MeterRegistry registry, StreamsConfig config, List<GraphqlContribution> views,
+                               Opening opening) throws IOException {
+        return open(ledger, registry, config, views, opening::take);
+    }
+
+    /** Opens the store on a thread of its own, while the caller goes on; see {@link Opening}. */
+    public static Opening openAhead(StreamsConfig config) {
+        CompletableFuture<StreamsDb> db = new CompletableFuture<>();
+        Thread opener = new Thread(() -> {
+            try {
+                db.complete(StreamsDb.open(config.dataDir()));
+            } catch (IOException | RuntimeException e) {
+                db.completeExceptionally(e);
+            }
+        }, "jango-streams-open");
+        opener.setDaemon(true);
+        opener.start();
+        return new Opening(db);
+    }
+
+    /**
+     * The store being opened ahead: a start opens it while the ledger recovers, on the second core.
+     * Alone it takes a fraction of a second, but after a kill at 100 million commands it replays its
+     * write-ahead log, and beside the index's compactions it took 3 to 5 s of a restart that must be
+     * healthy within 10 s. Hand it to {@link #open(Ledger, MeterRegistry, StreamsConfig, List, Opening)},
+     * or {@link #close} it when the start fails first.
+     */
+    public static final class Opening implements AutoCloseable {
+        private final CompletableFuture<StreamsDb> db;
+        private boolean taken;
+
+        private Opening(CompletableFuture<StreamsDb> db) {
+            this.db = db;
+        }
+
+        private synchronized StreamsDb take() throws IOException {
+            taken = true;
+            try {
+                return db.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
+            }
+        }
+
+        /** Waits for the open to end and closes the store, unless {@code Streams.open} took it. */
+        @Override
+        public synchronized void close() {
+            if (!taken) {
+                taken = true;
+                try {
+                    db.join().close();
+                } catch (CompletionException e) {
+                    // it did not open: nothing to close
+                }
+            }
+        }
+    }
+
+    /** Opens a store (RocksDB: may fail with an {@link IOException}). */
+    private interface StoreOpener {
+        StreamsDb open() throws IOException;
+    }
+
+    private static Streams open(Ledger ledger, MeterRegistry registry, StreamsConfig config, List<GraphqlContribution> views,
+                                StoreOpener opener) throws IOException {
         StartBuffer buffer = new StartBuffer();
         AutoCloseable subscription = ledger.subscribe(buffer);
         StreamsDb db = null;
         try {
-            db = StreamsDb.open(config.dataDir());
+            db = opener.open();
             long ledgerSeq = ledger.shards().stream().mapToLong(ShardStatus::appliedSeq).max().orElse(0);
             ChangeLog changeLog = ChangeLog.open(db, config.feedRetainSeqs(), ledgerSeq);
             ChangeHub hub = new ChangeHub();

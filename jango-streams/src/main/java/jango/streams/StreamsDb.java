@@ -31,6 +31,9 @@ public final class StreamsDb implements AutoCloseable {
         RocksDB.loadLibrary();
     }
 
+    private static final int MAX_OPEN_FILES = 128;
+    private static final long WRITE_BUFFER_BYTES = 16L << 20;
+
     private final Options options;
     private final RocksDB db;
     private final WriteOptions unsynced = new WriteOptions();
@@ -70,7 +73,16 @@ public final class StreamsDb implements AutoCloseable {
 
     public static StreamsDb open(Path dir) throws IOException {
         Files.createDirectories(dir);
-        Options options = new Options().setCreateIfMissing(true);
+        Options options = new Options().setCreateIfMissing(true)
+                // Start-up time, measured at 100 million commands (a 4.6 GB feed in about 100 table
+                // files): with every file opened at start (RocksDB's default), opening took 0.4 s
+                // alone and 3 to 5 s of a restart beside the index's compactions; a bounded table
+                // cache opens a quarter of it at start and the rest when read (40 ms alone).
+                .setMaxOpenFiles(MAX_OPEN_FILES)
+                .setSkipStatsUpdateOnDbOpen(true)
+                // The write-ahead log replayed after a kill is at most about two memtables: 64 MiB
+                // each by default (1.5 s of a restart), 16 MiB here.
+                .setWriteBufferSize(WRITE_BUFFER_BYTES);
         try {
             return new StreamsDb(options, RocksDB.open(options, dir.toString()));
         } catch (RocksDBException e) {
@@ -199,10 +211,15 @@ public final class StreamsDb implements AutoCloseable {
                 return;
             }
             closed = true;
-            try {
-                db.syncWal();
+            // Into table files, so the next start has no write-ahead log to replay.
+            try (FlushOptions wait = new FlushOptions().setWaitForFlush(true)) {
+                db.flush(wait);
             } catch (RocksDBException e) {
-                // closing anyway; the WAL is in the OS already
+                try {
+                    db.syncWal(); // closing anyway; the next start replays the log
+                } catch (RocksDBException ignored) {
+                    // the WAL is in the OS already
+                }
             }
             db.close();
             unsynced.close();

@@ -48,6 +48,37 @@ class StreamsDbTest {
         }
     }
 
+    /** A stop writes the memtable into table files: the next start has no write-ahead log to replay. */
+    @Test
+    void aCleanCloseLeavesNoWriteAheadLogToReplay(@TempDir Path dir) throws Exception {
+        try (StreamsDb db = StreamsDb.open(dir)) {
+            for (long position = 0; position < 1_000; position++) {
+                db.put(key(position), new byte[100]);
+            }
+            assertThat(writeAheadLogBytes(dir)).as("what was written is in the log until a flush").isPositive();
+        }
+        assertThat(writeAheadLogBytes(dir)).isZero();
+        try (StreamsDb db = StreamsDb.open(dir)) {
+            assertThat(db.get(key(999))).hasSize(100);
+        }
+    }
+
+    /** A store opened ahead and not taken (the start failed first) is closed: its lock is free again. */
+    @Test
+    void aStoreOpenedAheadAndNotTakenIsClosed(@TempDir Path dir) throws Exception {
+        Streams.Opening opening = Streams.openAhead(StreamsConfig.defaults(dir));
+        opening.close();
+        try (StreamsDb db = StreamsDb.open(dir)) {
+            assertThat(db.get(key(1))).isNull();
+        }
+    }
+
+    private static long writeAheadLogBytes(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().matches("[0-9]+\\.log")).mapToLong(f -> f.toFile().length()).sum();
+        }
+    }
+
     /**
      * A feed or webhook thread still using the store when it closes gets an exception, not a freed
      * RocksDB (which aborts the whole JVM).

