@@ -224,7 +224,9 @@ public final class JangoBench {
             throws Exception {
         try (Subscribers subscribers = Subscribers.open(drivers.http().url(), options.subscribers(), ExchangeDay::owner)) {
             subscribers.awaitStarted(TimeUnit.SECONDS.toMillis(60));
-            out.printf("bench: %,d SSE subscribers connected%n", options.subscribers());
+            int ended = subscribers.endedBeforeStart();
+            out.printf("bench: %,d SSE subscribers connected%s%n", options.subscribers() - ended,
+                    ended == 0 ? "" : String.format(" (%d more ended before their snapshot: closed by the server as too slow, or failed)", ended));
             subscribers.startCounting();
             Phase with = batches(drivers, day, options.concurrency(), options.batchSize(), options.durationSeconds(), acknowledged,
                     "batch-subscribers");

@@ -321,8 +321,14 @@ public final class LedgerIndex implements AutoCloseable {
             try (org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
                 db.flush(flush, results);
             }
-            return new ResultStats(db.getLongProperty(results, "rocksdb.estimate-num-keys"),
-                    db.getLongProperty(results, "rocksdb.total-sst-files-size"));
+            // Counted from every table file's properties: "rocksdb.estimate-num-keys" adds up
+            // statistics the open skips reading (skip_stats_update_on_db_open), and the 12-million
+            // soak reported 0 stored results for 1.2 GB of them.
+            long count = 0;
+            for (org.rocksdb.TableProperties table : db.getPropertiesOfAllTables(results).values()) {
+                count += table.getNumEntries() - table.getNumDeletions();
+            }
+            return new ResultStats(count, db.getLongProperty(results, "rocksdb.total-sst-files-size"));
         } catch (RocksDBException e) {
             throw new UncheckedIOException(new IOException("ledger index: statistics failed: " + e.getMessage(), e));
         } finally {
