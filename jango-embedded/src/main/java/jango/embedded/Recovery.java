@@ -38,6 +38,15 @@ final class Recovery {
      */
     static Engine recover(Journal journal, LedgerIndex index, Snapshots snapshots, EmbeddedArchive archive, int idFilterBytes)
             throws IOException {
+        return recover(journal, index, snapshots, archive, idFilterBytes, null);
+    }
+
+    /**
+     * As {@link #recover(Journal, LedgerIndex, Snapshots, EmbeddedArchive, int)}, starting from
+     * {@code preloaded} (see {@link #preload}) when it is the snapshot this would choose.
+     */
+    static Engine recover(Journal journal, LedgerIndex index, Snapshots snapshots, EmbeddedArchive archive, int idFilterBytes,
+                          Engine preloaded) throws IOException {
         long journalEnd = journal.nextSeq() - 1;
         long indexed = index.indexedSeq();
         if (indexed > journalEnd) {
@@ -45,7 +54,7 @@ final class Recovery {
                     + ": the journal lost acknowledged records, or the index belongs to another data directory");
         }
         long loading = System.nanoTime();
-        Engine engine = newestUsableSnapshot(journal, snapshots, archive, journalEnd, indexed);
+        Engine engine = newestUsableSnapshot(journal, snapshots, archive, journalEnd, indexed, preloaded);
         long snapshotMillis = (System.nanoTime() - loading) / 1_000_000;
         boolean filterRebuilt = engine != null && engine.view().idFilterBytes() != idFilterBytes;
         if (filterRebuilt) {
@@ -149,8 +158,29 @@ final class Recovery {
         return perMillion / 10_000 + "." + String.format(java.util.Locale.ROOT, "%04d", perMillion % 10_000) + "%";
     }
 
+    /**
+     * The newest snapshot within the journal, read while the index opens on another thread (after a
+     * kill at 100 million commands each took most of a second), its engine made with
+     * {@code archive} once read; or null when there is none or it does not load. Only a guess:
+     * {@link #recover} uses it if it is the snapshot it chooses (not past the index), and reads
+     * again otherwise, saying why a snapshot is unusable.
+     */
+    static Engine preload(Journal journal, Snapshots snapshots, java.util.function.Supplier<EmbeddedArchive> archive) {
+        try {
+            long journalEnd = journal.nextSeq() - 1;
+            for (long seq : snapshots.seqs()) {
+                if (seq <= journalEnd && seq >= journal.firstSeq() - 1) {
+                    return snapshots.load(seq, archive);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("event=snapshot_preload_failed error=\"{}\"", e.toString());
+        }
+        return null;
+    }
+
     private static Engine newestUsableSnapshot(Journal journal, Snapshots snapshots, EmbeddedArchive archive, long journalEnd,
-                                               long indexed) throws IOException {
+                                               long indexed, Engine preloaded) throws IOException {
         for (long seq : snapshots.seqs()) {
             if (seq > journalEnd) {
                 throw new IOException("snapshot at seq " + seq + " is past the journal's end " + journalEnd
@@ -158,6 +188,9 @@ final class Recovery {
             }
             if (seq > indexed || seq < journal.firstSeq() - 1) {
                 continue;
+            }
+            if (preloaded != null && preloaded.lastSeq() == seq) {
+                return preloaded;
             }
             try {
                 return snapshots.load(seq, archive);

@@ -71,6 +71,11 @@ final class Snapshots {
 
     /** The engine from snapshot {@code seq}, checked against its CRC, storing into {@code archive}. */
     Engine load(long seq, jango.engine.Archive archive) throws IOException {
+        return load(seq, () -> archive);
+    }
+
+    /** As {@link #load(long, jango.engine.Archive)}, the archive asked for once the state is read. */
+    Engine load(long seq, java.util.function.Supplier<? extends jango.engine.Archive> archive) throws IOException {
         Path file = file(seq);
         long size = Files.size(file);
         if (size < 8) {
@@ -82,7 +87,7 @@ final class Snapshots {
         checkCrc(file, size);
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             InputStream body = new BoundedInputStream(raw, size - 8);
-            Engine engine = SnapshotCodec.read(body, archive);
+            Engine engine = SnapshotCodec.read(body, archive, jango.engine.ShardMap.SINGLE);
             if (body.read() != -1) {
                 throw new IOException(file + ": bytes after the snapshot body");
             }

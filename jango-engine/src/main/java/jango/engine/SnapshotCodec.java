@@ -171,6 +171,15 @@ public final class SnapshotCodec {
 
     /** As {@link #read(InputStream, Archive)}, for one shard of several. */
     public static Engine read(InputStream stream, Archive archive, ShardMap shards) throws IOException {
+        return read(stream, () -> archive, shards);
+    }
+
+    /**
+     * As {@link #read(InputStream, Archive, ShardMap)}, the archive asked for only once the state is
+     * decoded: a start reads the snapshot while it opens the index the archive reads.
+     */
+    public static Engine read(InputStream stream, java.util.function.Supplier<? extends Archive> archive, ShardMap shards)
+            throws IOException {
         DataInputStream in = new DataInputStream(stream);
         if (in.readInt() != MAGIC) {
             throw new IOException("not a Jango snapshot (bad magic)");
@@ -233,7 +242,7 @@ public final class SnapshotCodec {
             throw new IOException("snapshot trailer missing: the file is cut short");
         }
 
-        Engine engine = new Engine(IdFilter.of(words), archive, shards);
+        Engine engine = new Engine(IdFilter.of(words), archive.get(), shards);
         EngineRestore restore = engine.restore().position(seq, atMicros);
         for (int i = 0; i < assetCodes.length; i++) {
             restore.asset(assetCodes[i], assetScales[i]);
