@@ -102,16 +102,10 @@ public final class EmbeddedLedger implements Ledger {
         try {
             Snapshots snapshots = new Snapshots(config.dataDir().resolve("snapshots"));
             snapshots.removeUnfinished(); // the journal's lock is ours: no other ledger writes here
-            EmbeddedArchive[] archiveOnceOpen = new EmbeddedArchive[1];
-            Engine preloaded = Recovery.preload(journal, snapshots, () -> {
-                if (archiveOnceOpen[0] == null) {
-                    archiveOnceOpen[0] = new EmbeddedArchive(indexOpening.awaitUnchecked());
-                }
-                return archiveOnceOpen[0];
-            });
+            Engine preloaded = Recovery.preload(journal, snapshots, indexOpening::archive);
             long snapshotRead = System.nanoTime();
             index = indexOpening.await();
-            EmbeddedArchive archive = archiveOnceOpen[0] != null ? archiveOnceOpen[0] : new EmbeddedArchive(index);
+            EmbeddedArchive archive = indexOpening.archive();
             // snapshot_read_ms: until the snapshot was read and its engine made, which waits for the index.
             log.info("event=journal_and_index_opened journal_ms={} index_ms={} snapshot_read_ms={} journal_next_seq={} indexed_seq={}",
                     (journalOpened - started) / 1_000_000, indexOpening.millis(), (snapshotRead - journalOpened) / 1_000_000,
@@ -135,10 +129,11 @@ public final class EmbeddedLedger implements Ledger {
         }
     }
 
-    /** The index being opened on a thread of its own; see {@link #open}. */
+    /** The index being opened on a thread of its own, and the one archive over it; see {@link #open}. */
     private static final class IndexOpening {
         private final CompletableFuture<LedgerIndex> index = new CompletableFuture<>();
         private volatile long millis;
+        private EmbeddedArchive archive;
 
         static IndexOpening start(Path dataDir) {
             IndexOpening opening = new IndexOpening();
@@ -169,12 +164,16 @@ public final class EmbeddedLedger implements Ledger {
             }
         }
 
-        LedgerIndex awaitUnchecked() {
-            try {
-                return await();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+        /** The archive over the index, made once, when the index is open (waits for it; the start's thread only). */
+        EmbeddedArchive archive() {
+            if (archive == null) {
+                try {
+                    archive = new EmbeddedArchive(await());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
             }
+            return archive;
         }
 
         /** When the start fails before taking the index: waits for it and closes it, if it opened. */

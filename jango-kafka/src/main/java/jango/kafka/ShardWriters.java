@@ -78,26 +78,24 @@ final class ShardWriters implements Runnable {
         this.observer = observer;
     }
 
-    /** The shards this instance owns and has loaded now; any thread. */
+    /** The shards this instance owns and has loaded now, halted ones not; any thread. */
     Set<Integer> loadedShards() {
-        Set<Integer> loaded = new TreeSet<>();
-        owned.forEach((shard, o) -> {
-            if (o.log().loaded() && o.loop().haltReason() == null) {
-                loaded.add(shard);
-            }
-        });
-        return loaded;
+        return ownedWhere(o -> o.log().loaded() && o.loop().haltReason() == null);
     }
 
     /** The shards this instance owns and has halted now (loaded, or halted while loading); any thread. */
     Set<Integer> haltedShards() {
-        Set<Integer> halted = new TreeSet<>();
+        return ownedWhere(o -> o.loop().haltReason() != null);
+    }
+
+    private Set<Integer> ownedWhere(java.util.function.Predicate<Owned> test) {
+        Set<Integer> shards = new TreeSet<>();
         owned.forEach((shard, o) -> {
-            if (o.loop().haltReason() != null) {
-                halted.add(shard);
+            if (test.test(o)) {
+                shards.add(shard);
             }
         });
-        return halted;
+        return shards;
     }
 
     /** Why a shard this instance owns halted, or null; any thread. */
