@@ -192,7 +192,8 @@ public final class Engine {
 
     private void runClientCommand(long seq, Command command, byte[] fingerprint, int offset, int length) {
         String id = command.id();
-        if (filter.mightContain(id, IdFilter.COMMAND_SEED)) {
+        long idHash = filter.hash(id, IdFilter.COMMAND_SEED);
+        if (filter.mightContain(idHash)) {
             StoredResult prior = archive.result(id, seq);
             if (prior != null) {
                 if (prior.pending()) {
@@ -233,7 +234,7 @@ public final class Engine {
             applied.message = rejection.getMessage();
         }
         applied.kind = Outcome.Kind.NEW;
-        filter.put(id, IdFilter.COMMAND_SEED);
+        filter.put(idHash);
         archive.resultStored(applied, fingerprint, offset, length);
     }
 

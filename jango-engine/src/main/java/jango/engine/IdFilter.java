@@ -61,10 +61,14 @@ final class IdFilter {
     }
 
     boolean mightContain(String id, long seed) {
+        return words == null || mightContain(hash(id, seed));
+    }
+
+    /** As {@link #mightContain(String, long)}, for a hash from {@link #hash}: a caller that probes and then puts an id hashes it once. */
+    boolean mightContain(long hash) {
         if (words == null) {
             return true;
         }
-        long hash = hash(id, seed);
         int base = block(hash);
         int h = (int) hash;
         for (int i = 0; i < WORDS_PER_BLOCK; i++) {
@@ -76,10 +80,16 @@ final class IdFilter {
     }
 
     void put(String id, long seed) {
+        if (words != null) {
+            put(hash(id, seed));
+        }
+    }
+
+    /** As {@link #put(String, long)}, for a hash from {@link #hash}. */
+    void put(long hash) {
         if (words == null) {
             return;
         }
-        long hash = hash(id, seed);
         int base = block(hash);
         int h = (int) hash;
         for (int i = 0; i < WORDS_PER_BLOCK; i++) {
