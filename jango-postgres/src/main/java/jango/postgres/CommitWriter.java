@@ -7,6 +7,7 @@ import jango.engine.HoldView;
 import jango.engine.ResultCodec;
 import jango.engine.port.ShardStore;
 import jango.engine.port.ShardStore.ShardCommit;
+import org.postgresql.PGStatement;
 
 import java.sql.Array;
 import java.sql.Connection;
@@ -51,8 +52,19 @@ final class CommitWriter {
     private static final String UPSERT_CROSS_SHARD = """
             INSERT INTO cross_shard (shard, kind, key, state, record) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (shard, kind, key) DO UPDATE SET state = EXCLUDED.state, record = EXCLUDED.record""";
-    private static final String DELETE_CROSS_SHARD = "DELETE FROM cross_shard WHERE shard = ? AND kind = ? AND key = ?";
-    private static final String DELETE_RESERVATIONS = "DELETE FROM reservations WHERE shard = ? AND transfer_id = ?";
+    /**
+     * The records a batch ended, in one statement, planned for its own arguments every time
+     * ({@link #plannedEachTime}). These two tables churn: every row is inserted and deleted within
+     * seconds, so autovacuum keeps finding them nearly empty and cuts their files back. A plan
+     * cached then (a server-side prepared statement switches to a generic plan after five runs)
+     * scans the whole table, and kept doing so while dead rows grew it to thousands of pages: the
+     * per-record delete read 743 pages a call and took 26.5 s of PostgreSQL's 60 s under the
+     * 4-shard bench, more than every other statement together (docs/performance.md).
+     */
+    private static final String DELETE_CROSS_SHARD = """
+            DELETE FROM cross_shard c USING unnest(?::text[], ?::text[]) AS ended(kind, key)
+            WHERE c.shard = ? AND c.kind = ended.kind::char(1) AND c.key = ended.key""";
+    private static final String DELETE_RESERVATIONS = "DELETE FROM reservations WHERE shard = ? AND transfer_id = ANY (?)";
     private static final String INSERT_RESERVATION = """
             INSERT INTO reservations (shard, transfer_id, owner, asset, amount) VALUES (?, ?, ?, ?, ?)""";
     private static final String INSERT_HISTORY = """
@@ -127,22 +139,18 @@ final class CommitWriter {
         if (records.isEmpty()) {
             return;
         }
+        List<String> endedKinds = new ArrayList<>();
+        List<String> endedKeys = new ArrayList<>();
+        List<String> participants = new ArrayList<>();
         try (PreparedStatement upsert = connection.prepareStatement(UPSERT_CROSS_SHARD);
-             PreparedStatement delete = connection.prepareStatement(DELETE_CROSS_SHARD);
-             PreparedStatement dropReserved = connection.prepareStatement(DELETE_RESERVATIONS);
              PreparedStatement reserve = connection.prepareStatement(INSERT_RESERVATION)) {
             int upserts = 0;
-            int deletes = 0;
-            int participants = 0;
             int reservations = 0;
             for (CrossShardRecord record : records) {
                 String kind = String.valueOf(record.kind());
                 if (record.ended()) {
-                    delete.setInt(1, shard);
-                    delete.setString(2, kind);
-                    delete.setString(3, record.key());
-                    delete.addBatch();
-                    deletes++;
+                    endedKinds.add(kind);
+                    endedKeys.add(record.key());
                 } else {
                     upsert.setInt(1, shard);
                     upsert.setString(2, kind);
@@ -153,10 +161,7 @@ final class CommitWriter {
                     upserts++;
                 }
                 if (record.kind() == CrossShardRecord.PARTICIPANT) {
-                    dropReserved.setInt(1, shard);
-                    dropReserved.setString(2, record.key());
-                    dropReserved.addBatch();
-                    participants++;
+                    participants.add(record.key());
                     for (CrossShardRecord.Reservation reserved : record.reservations()) {
                         reserve.setInt(1, shard);
                         reserve.setString(2, record.key());
@@ -168,11 +173,35 @@ final class CommitWriter {
                     }
                 }
             }
-            execute(delete, deletes);
+            if (!endedKeys.isEmpty()) {
+                try (PreparedStatement delete = plannedEachTime(connection, DELETE_CROSS_SHARD)) {
+                    delete.setArray(1, connection.createArrayOf("text", endedKinds.toArray()));
+                    delete.setArray(2, connection.createArrayOf("text", endedKeys.toArray()));
+                    delete.setInt(3, shard);
+                    delete.executeUpdate();
+                }
+            }
             execute(upsert, upserts);
-            execute(dropReserved, participants);
+            if (!participants.isEmpty()) {
+                try (PreparedStatement dropReserved = plannedEachTime(connection, DELETE_RESERVATIONS)) {
+                    dropReserved.setInt(1, shard);
+                    dropReserved.setArray(2, connection.createArrayOf("text", participants.toArray()));
+                    dropReserved.executeUpdate();
+                }
+            }
             execute(reserve, reservations);
         }
+    }
+
+    /**
+     * A statement the driver never prepares on the server (prepare threshold 0), so PostgreSQL plans
+     * it for its arguments and the table's size at each run instead of reusing a plan made when the
+     * table was empty. The planning costs a fraction of a millisecond, once per commit.
+     */
+    private static PreparedStatement plannedEachTime(Connection connection, String sql) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql);
+        statement.unwrap(PGStatement.class).setPrepareThreshold(0);
+        return statement;
     }
 
     private static void execute(PreparedStatement statement, int rows) throws SQLException {

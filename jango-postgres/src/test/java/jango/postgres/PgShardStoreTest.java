@@ -4,6 +4,7 @@ import jango.engine.StoredResult;
 import jango.engine.BalanceChange;
 import jango.engine.BalanceView;
 import jango.engine.Command;
+import jango.engine.CrossShardRecord;
 import jango.engine.Decimal;
 import jango.engine.Engine;
 import jango.engine.HoldView;
@@ -618,6 +619,103 @@ class PgShardStoreTest {
             statement.execute("DELETE FROM cross_shard WHERE key = 'orphan-t'");
         }
         assertThat(store.stateSummary()).isEqualTo(clean);
+    }
+
+    /**
+     * Records of transfers between shards are written and, once ended, deleted by kind and key
+     * (another kind's record under the same key stays), with the participants' reservations. The
+     * table churns like this in production, and the delete must find its rows by the primary key
+     * however small the table was when a plan was made: a cached plan from an empty table scanned
+     * the whole table for every ended record (one sequential scan per record before the fix).
+     */
+    @Test
+    void endedRecordsOfTransfersBetweenShardsAreDeletedByKeyWithoutScanningTheTable(TestInfo test) throws Exception {
+        PgShardStore store = newStore(test);
+        store.init(1);
+        long epoch = ShardDriver.acquire(store, 0, "a").epoch();
+        byte[] padding = new byte[1500]; // a few rows per page, so that the dead rows make a table of many pages
+        int rounds = 60;
+        int perRound = 20;
+        long seq = 1;
+        store.commit(crossShardCommit(epoch, seq++, List.of(new CrossShardRecord(CrossShardRecord.COORDINATOR, "t-kept", "PREPARING",
+                padding, List.of()))));
+        // As autovacuum does in production: the table is vacuumed while nearly empty (its file cut
+        // back to a page), and deletes are planned right then, before the next records arrive.
+        CrossShardRecord endedElsewhere = new CrossShardRecord(CrossShardRecord.PARTICIPANT, "t-kept", "COMMITTED", null, List.of());
+        for (int i = 0; i < 10; i++) {
+            store.commit(crossShardCommit(epoch, seq++, List.of(endedElsewhere)));
+        }
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("VACUUM cross_shard");
+        }
+        for (int i = 0; i < 10; i++) {
+            store.commit(crossShardCommit(epoch, seq++, List.of(endedElsewhere)));
+        }
+        long scansBefore = tableScans("cross_shard");
+        for (int round = 0; round < rounds; round++) {
+            List<CrossShardRecord> open = new ArrayList<>();
+            List<CrossShardRecord> ended = new ArrayList<>();
+            for (int i = 0; i < perRound; i++) {
+                String key = "t-" + round + "-" + i;
+                open.add(new CrossShardRecord(CrossShardRecord.COORDINATOR, key, "PREPARING", padding, List.of()));
+                open.add(new CrossShardRecord(CrossShardRecord.PARTICIPANT, key, "RESERVED", padding,
+                        List.of(new CrossShardRecord.Reservation("u" + i, "USD", Int128.of(0, 5)))));
+                ended.add(new CrossShardRecord(CrossShardRecord.COORDINATOR, key, "COMMITTED", null, List.of()));
+                ended.add(new CrossShardRecord(CrossShardRecord.PARTICIPANT, key, "COMMITTED", null, List.of()));
+            }
+            // The kept transfer's participant record, under the coordinator's key, ends: the coordinator's stays.
+            ended.add(endedElsewhere);
+            store.commit(crossShardCommit(epoch, seq++, open));
+            store.commit(crossShardCommit(epoch, seq++, ended));
+        }
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            try (ResultSet rows = statement.executeQuery("SELECT kind, key FROM cross_shard")) {
+                assertThat(rows.next()).isTrue();
+                assertThat(rows.getString("kind") + " " + rows.getString("key")).isEqualTo("X t-kept");
+                assertThat(rows.next()).as("only the kept coordinator's record is left").isFalse();
+            }
+            try (ResultSet rows = statement.executeQuery("SELECT count(*) FROM reservations")) {
+                rows.next();
+                assertThat(rows.getLong(1)).as("reservations of ended participants").isZero();
+            }
+        }
+        // Every ended record was one sequential scan of the table before; now a scan happens at most
+        // while the table is a few pages, where it is the cheapest plan.
+        long deletedRows = 2L * rounds * perRound;
+        assertThat(tableScans("cross_shard", deletedRows) - scansBefore).as("sequential scans of cross_shard").isLessThan(rounds / 2);
+    }
+
+    private static ShardCommit crossShardCommit(long epoch, long seq, List<CrossShardRecord> records) {
+        return new ShardCommit(0, epoch, seq, seq, seq, List.of(), List.of(), List.of(), List.of(), List.of(), Map.of(), records);
+    }
+
+    private long tableScans(String table) throws Exception {
+        return tableScans(table, -1);
+    }
+
+    /**
+     * The table's sequential scans as PostgreSQL counts them. Each server process reports its
+     * counts when idle, up to ten seconds late; with {@code deletedRows} >= 0 this waits until the
+     * table's deleted rows reach it, so that the counts of the same reports are read.
+     */
+    private long tableScans(String table, long deletedRows) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            while (true) {
+                statement.execute("SELECT pg_stat_clear_snapshot()");
+                try (ResultSet row = statement.executeQuery("SELECT seq_scan, n_tup_del FROM pg_stat_user_tables WHERE relname = '"
+                        + table + "'")) {
+                    row.next();
+                    if (deletedRows < 0 || row.getLong("n_tup_del") >= deletedRows) {
+                        return row.getLong("seq_scan");
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("PostgreSQL did not report " + deletedRows + " deleted rows of " + table + " in 30 s");
+                }
+                Thread.sleep(200);
+            }
+        }
     }
 
     /** Plants a violation by hand, checks the audit names it and that the hash moved, then puts the clean rows back. */
