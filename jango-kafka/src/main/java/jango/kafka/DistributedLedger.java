@@ -370,9 +370,9 @@ public final class DistributedLedger implements Ledger {
     }
 
     /**
-     * One query for all the ids (the lookup API takes up to a page of them): a read per id cost
-     * three round trips each (begin, select, commit), and was the largest part of an instance's
-     * CPU while a client checked its acknowledged results after a run.
+     * One query for all the ids (the lookup API takes up to a page of them): a transaction per id
+     * (begin, select, commit) was the largest part of an instance's CPU while a client checked its
+     * acknowledged results after a run.
      */
     @Override
     public List<Result> results(List<String> commandIds) {
