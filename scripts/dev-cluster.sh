@@ -306,6 +306,16 @@ EOF
           >"$PDIR/createdb.log" 2>&1 || grep -q ERROR "$PDIR/createdb.log"; then
       cat "$PDIR/createdb.log" >&2; die "creating the database 'jango' failed."
     fi
+    # Statement statistics, when these binaries have the module (Debian's and Maven's do): what
+    # PostgreSQL spends its time on, by statement (docs/performance.md found a delete that scanned
+    # its whole table this way). README, "The dev cluster", shows the query.
+    if [ -f "$PG_BIN/../lib/pg_stat_statements.so" ] || [ -f "$PG_BIN/../lib/postgresql/pg_stat_statements.so" ]; then
+      echo "shared_preload_libraries = 'pg_stat_statements'" >>"$PDIR/data/postgresql.conf"
+      if ! echo "CREATE EXTENSION pg_stat_statements;" | pg_run "$PG_BIN/postgres" --single -D "$PDIR/data" jango \
+            >"$PDIR/extension.log" 2>&1 || grep -q ERROR "$PDIR/extension.log"; then
+        say "pg_stat_statements not installed (see ${PDIR#"$ROOT"/}/extension.log); going on without it"
+      fi
+    fi
     say "initialised PostgreSQL ($("$PG_BIN/postgres" --version)) in ${PDIR#"$ROOT"/}/data"
   fi
   local t0=$SECONDS
