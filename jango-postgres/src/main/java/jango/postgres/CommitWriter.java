@@ -7,7 +7,6 @@ import jango.engine.HoldView;
 import jango.engine.ResultCodec;
 import jango.engine.port.ShardStore;
 import jango.engine.port.ShardStore.ShardCommit;
-import org.postgresql.PGStatement;
 
 import java.sql.Array;
 import java.sql.Connection;
@@ -54,7 +53,7 @@ final class CommitWriter {
             ON CONFLICT (shard, kind, key) DO UPDATE SET state = EXCLUDED.state, record = EXCLUDED.record""";
     /**
      * The records a batch ended, in one statement, planned for its own arguments every time
-     * ({@link #plannedEachTime}). These two tables churn: every row is inserted and deleted within
+     * ({@link Database#plannedEachRun}). These two tables churn: every row is inserted and deleted within
      * seconds, so autovacuum keeps finding them nearly empty and cuts their files back. A plan
      * cached then (a server-side prepared statement switches to a generic plan after five runs)
      * scans the whole table, and kept doing so while dead rows grew it to thousands of pages: the
@@ -174,7 +173,7 @@ final class CommitWriter {
                 }
             }
             if (!endedKeys.isEmpty()) {
-                try (PreparedStatement delete = plannedEachTime(connection, DELETE_CROSS_SHARD)) {
+                try (PreparedStatement delete = Database.plannedEachRun(connection, DELETE_CROSS_SHARD)) {
                     delete.setArray(1, connection.createArrayOf("text", endedKinds.toArray()));
                     delete.setArray(2, connection.createArrayOf("text", endedKeys.toArray()));
                     delete.setInt(3, shard);
@@ -183,7 +182,7 @@ final class CommitWriter {
             }
             execute(upsert, upserts);
             if (!participants.isEmpty()) {
-                try (PreparedStatement dropReserved = plannedEachTime(connection, DELETE_RESERVATIONS)) {
+                try (PreparedStatement dropReserved = Database.plannedEachRun(connection, DELETE_RESERVATIONS)) {
                     dropReserved.setInt(1, shard);
                     dropReserved.setArray(2, connection.createArrayOf("text", participants.toArray()));
                     dropReserved.executeUpdate();
@@ -191,17 +190,6 @@ final class CommitWriter {
             }
             execute(reserve, reservations);
         }
-    }
-
-    /**
-     * A statement the driver never prepares on the server (prepare threshold 0), so PostgreSQL plans
-     * it for its arguments and the table's size at each run instead of reusing a plan made when the
-     * table was empty. The planning costs a fraction of a millisecond, once per commit.
-     */
-    private static PreparedStatement plannedEachTime(Connection connection, String sql) throws SQLException {
-        PreparedStatement statement = connection.prepareStatement(sql);
-        statement.unwrap(PGStatement.class).setPrepareThreshold(0);
-        return statement;
     }
 
     private static void execute(PreparedStatement statement, int rows) throws SQLException {

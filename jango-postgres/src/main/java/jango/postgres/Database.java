@@ -4,10 +4,12 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import jango.engine.port.ShardStore;
 import org.flywaydb.core.Flyway;
+import org.postgresql.PGStatement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -77,6 +79,21 @@ final class Database implements AutoCloseable {
             throw new ShardStore.Unavailable("schema migration of " + config.safeUrl() + " failed: " + rootMessage(e), e);
         }
         return new Database(pool);
+    }
+
+    /**
+     * A statement for a table that churns (outbox, records of transfers between shards: every row
+     * deleted seconds after its insert), which the driver never prepares on the server (prepare
+     * threshold 0), so PostgreSQL plans it for its arguments and the table's size at each run.
+     * Autovacuum keeps finding such a table nearly empty and cuts its file back; a server-side
+     * prepared statement switches to a generic plan after five runs, and one made then is a
+     * sequential scan, kept while dead rows grow the table to thousands of pages (docs/performance.md,
+     * 2026-12-02). Planning costs a fraction of a millisecond a run.
+     */
+    static PreparedStatement plannedEachRun(Connection connection, String sql) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql);
+        statement.unwrap(PGStatement.class).setPrepareThreshold(0);
+        return statement;
     }
 
     /** One READ COMMITTED transaction: each statement sees what was committed before it started. */

@@ -266,8 +266,7 @@ public final class PgShardStore implements ShardStore {
         }
         return database.transaction("read of shard " + shard + "'s outbox", connection -> {
             List<OutboxMessage> messages = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement(
-                    OUTBOX_PAGE)) {
+            try (PreparedStatement select = Database.plannedEachRun(connection, OUTBOX_PAGE)) {
                 select.setInt(1, shard);
                 select.setLong(2, afterId);
                 select.setInt(3, limit);
@@ -288,7 +287,8 @@ public final class PgShardStore implements ShardStore {
      * outbox churns (every row is deleted soon after its insert), so its statistics say "nearly
      * empty" and {@code id = ANY (?)} alone was planned as a scan of that whole index, dead entries
      * included: 15 ms a call, a quarter of PostgreSQL's time under the 4-shard bench. The range keeps
-     * the scan to the page whatever the statistics say.
+     * the scan to the page whatever the statistics say, given a plan for the arguments: a plan cached
+     * while the outbox was empty scanned the whole table ({@link Database#plannedEachRun}).
      */
     @Override
     public void deleteOutbox(int shard, Collection<Long> ids) {
@@ -304,7 +304,7 @@ public final class PgShardStore implements ShardStore {
         long first = low;
         long last = high;
         database.transaction("delete of " + ids.size() + " outbox rows", connection -> {
-            try (PreparedStatement delete = connection.prepareStatement(
+            try (PreparedStatement delete = Database.plannedEachRun(connection,
                     "DELETE FROM outbox WHERE shard = ? AND id BETWEEN ? AND ? AND id = ANY (?)")) {
                 Array array = connection.createArrayOf("bigint", ids.toArray());
                 try {
