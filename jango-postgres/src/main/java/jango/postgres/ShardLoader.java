@@ -24,6 +24,11 @@ import java.util.List;
  * epoch check and every row come from one moment). Rows stream with a fetch size, not all at once.
  */
 final class ShardLoader {
+    /** A shard's open holds, through the partial index {@code holds_open_by_shard} (V4): ended holds stay in the table. */
+    static final String OPEN_HOLDS = """
+            SELECT hold_id, account, asset, amount, remaining, expires_at_micros, state, locked
+            FROM holds WHERE shard = ? AND state = 'OPEN'""";
+
     private static final int FETCH_ROWS = 10_000;
 
     private ShardLoader() {
@@ -122,9 +127,7 @@ final class ShardLoader {
 
     private static int loadOpenHolds(Connection connection, int shard, EngineRestore restore) throws SQLException {
         int count = 0;
-        try (PreparedStatement select = connection.prepareStatement("""
-                SELECT hold_id, account, asset, amount, remaining, expires_at_micros, state, locked
-                FROM holds WHERE shard = ? AND state = 'OPEN'""")) {
+        try (PreparedStatement select = connection.prepareStatement(OPEN_HOLDS)) {
             select.setFetchSize(FETCH_ROWS);
             select.setInt(1, shard);
             try (ResultSet row = select.executeQuery()) {

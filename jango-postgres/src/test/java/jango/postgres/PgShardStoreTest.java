@@ -728,6 +728,34 @@ class PgShardStoreTest {
         assertThat(tableScans("outbox", 10 + 20L * rounds)).as("sequential scans of outbox").isLessThan(rounds / 2);
     }
 
+    /**
+     * A shard's load reads its open holds through an index of open holds only: ended holds stay in
+     * the table forever, and reading past them made every load (a start, a failover) slower as
+     * holds accumulated, without bound.
+     */
+    @Test
+    void aLoadReadsOnlyTheOpenHoldsNotEveryHoldEverPlaced(TestInfo test) throws Exception {
+        PgShardStore store = newStore(test);
+        store.init(1);
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("""
+                    INSERT INTO holds (hold_id, shard, account, asset, amount, remaining, expires_at_micros, state, locked)
+                    SELECT 'h' || i, 0, 'u' || (i % 100), 'USD', 5, 0, 0, 'SETTLED', 0 FROM generate_series(1, 20000) i""");
+            statement.execute("ANALYZE holds");
+            try (java.sql.PreparedStatement explain = connection.prepareStatement("EXPLAIN " + ShardLoader.OPEN_HOLDS)) {
+                explain.setInt(1, 0);
+                StringBuilder plan = new StringBuilder();
+                try (ResultSet rows = explain.executeQuery()) {
+                    while (rows.next()) {
+                        plan.append(rows.getString(1)).append('\n');
+                    }
+                }
+                assertThat(plan.toString()).as("the load's plan").contains("holds_open_by_shard");
+            }
+            statement.execute("DELETE FROM holds");
+        }
+    }
+
     private static ShardCommit crossShardCommit(long epoch, long seq, List<CrossShardRecord> records) {
         return new ShardCommit(0, epoch, seq, seq, seq, List.of(), List.of(), List.of(), List.of(), List.of(), Map.of(), records);
     }
