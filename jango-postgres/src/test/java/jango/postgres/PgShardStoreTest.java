@@ -631,9 +631,8 @@ class PgShardStoreTest {
     @Test
     void endedRecordsOfTransfersBetweenShardsAreDeletedByKeyWithoutScanningTheTable(TestInfo test) throws Exception {
         PgShardStore store = newStore(test);
-        store.init(1);
-        long epoch = ShardDriver.acquire(store, 0, "a").epoch();
-        byte[] padding = new byte[1500]; // a few rows per page, so that the dead rows make a table of many pages
+        long epoch = acquireTheOnlyShard(store);
+        byte[] padding = new byte[CHURNED_ROW_BYTES];
         int rounds = 60;
         int perRound = 20;
         long seq = 1;
@@ -645,9 +644,7 @@ class PgShardStoreTest {
         for (int i = 0; i < 10; i++) {
             store.commit(crossShardCommit(epoch, seq++, List.of(endedElsewhere)));
         }
-        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
-            statement.execute("VACUUM cross_shard");
-        }
+        vacuum("cross_shard");
         for (int i = 0; i < 10; i++) {
             store.commit(crossShardCommit(epoch, seq++, List.of(endedElsewhere)));
         }
@@ -693,9 +690,8 @@ class PgShardStoreTest {
     @Test
     void theRelaysReadsAndDeletesOfTheOutboxDoNotScanTheTable(TestInfo test) throws Exception {
         PgShardStore store = newStore(test);
-        store.init(1);
-        long epoch = ShardDriver.acquire(store, 0, "a").epoch();
-        byte[] value = new byte[1500]; // a few rows per page, so that the dead rows make a table of many pages
+        long epoch = acquireTheOnlyShard(store);
+        byte[] value = new byte[CHURNED_ROW_BYTES];
         long[] seq = {1};
         long[] lastRead = {0};
         java.util.function.IntConsumer relayRound = messages -> {
@@ -715,9 +711,7 @@ class PgShardStoreTest {
         for (int i = 0; i < 10; i++) {
             relayRound.accept(1);
         }
-        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
-            statement.execute("VACUUM outbox");
-        }
+        vacuum("outbox");
         int rounds = 60;
         for (int round = 0; round < rounds; round++) {
             relayRound.accept(20);
@@ -753,6 +747,21 @@ class PgShardStoreTest {
                 assertThat(plan.toString()).as("the load's plan").contains("holds_open_by_shard");
             }
             statement.execute("DELETE FROM holds");
+        }
+    }
+
+    /** Rows this big fill a page with a few, so that the dead rows of a churn make a table of many pages. */
+    private static final int CHURNED_ROW_BYTES = 1500;
+
+    /** A store of one shard, acquired: the epoch to commit at. */
+    private static long acquireTheOnlyShard(PgShardStore store) {
+        store.init(1);
+        return ShardDriver.acquire(store, 0, "a").epoch();
+    }
+
+    private void vacuum(String table) throws SQLException {
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("VACUUM " + table);
         }
     }
 
