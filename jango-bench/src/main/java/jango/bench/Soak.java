@@ -181,11 +181,6 @@ public final class Soak {
     }
 
     /**
-     * How much memory grew from the start of the measured part to its end, as a share: the median of the
-     * last third of the samples against the median of the first third. Medians, because one sample can
-     * land in a compaction's buffers or a collection's worst moment; a leak moves the whole last third.
-     */
-    /**
      * The JVM, RocksDB's block cache and memtables and the engine's tables fill in the first minutes
      * whatever the rate: at 22,700 commands/s a tenth of 12 million commands was 53 s, and resident
      * memory went on rising from 1.2 to 1.4 GB for two more minutes before it stayed there (the soak
@@ -198,7 +193,11 @@ public final class Soak {
         return samples.stream().filter(s -> s.commands() >= warmupCommands && s.seconds() >= WARMUP_MIN_SECONDS).toList();
     }
 
-    /** Median of the last third against median of the first third, as a fraction. */
+    /**
+     * How much memory grew from the start of the measured part to its end, as a share: the median of the
+     * last third of the samples against the median of the first third. Medians, because one sample can
+     * land in a compaction's buffers or a collection's worst moment; a leak moves the whole last third.
+     */
     static double growth(List<Sample> samples, java.util.function.ToLongFunction<Sample> value) {
         int third = Math.max(1, samples.size() / 3);
         long first = median(samples.subList(0, third), value);

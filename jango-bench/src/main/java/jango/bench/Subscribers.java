@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -42,7 +43,7 @@ final class Subscribers implements AutoCloseable {
         WebClient client = WebClient.builder(url.replaceFirst("^http:", "h1c:")).factory(subscribers.factory)
                 .responseTimeout(Duration.ZERO).maxResponseLength(0).build();
         for (int i = 0; i < count; i++) {
-            java.util.concurrent.atomic.AtomicBoolean readerStarted = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicBoolean readerStarted = new AtomicBoolean();
             SseReader reader = new SseReader(event -> subscribers.onEvent(event, readerStarted));
             // The server may close a stream before its snapshot (SLOW_CONSUMER when the client's
             // loop was starved while its account's changes queued): it will never start, and the
@@ -58,7 +59,7 @@ final class Subscribers implements AutoCloseable {
         return subscribers;
     }
 
-    private void onEvent(SseReader.Event event, java.util.concurrent.atomic.AtomicBoolean readerStarted) {
+    private void onEvent(SseReader.Event event, AtomicBoolean readerStarted) {
         if ("snapshot".equals(event.event())) {
             readerStarted.set(true);
             started.incrementAndGet();

@@ -35,15 +35,7 @@ final class Recovery {
      * The engine at the journal's end, storing into {@code archive}, with the index caught up.
      *
      * @param idFilterBytes the id filter of an engine started without a snapshot
-     */
-    static Engine recover(Journal journal, LedgerIndex index, Snapshots snapshots, EmbeddedArchive archive, int idFilterBytes)
-            throws IOException {
-        return recover(journal, index, snapshots, archive, idFilterBytes, null);
-    }
-
-    /**
-     * As {@link #recover(Journal, LedgerIndex, Snapshots, EmbeddedArchive, int)}, starting from
-     * {@code preloaded} (see {@link #preload}) when it is the snapshot this would choose.
+     * @param preloaded     the snapshot {@link #preload} read, used if it is the one this chooses; or null
      */
     static Engine recover(Journal journal, LedgerIndex index, Snapshots snapshots, EmbeddedArchive archive, int idFilterBytes,
                           Engine preloaded) throws IOException {

@@ -210,10 +210,6 @@ class EmbeddedLedgerTest {
     }
 
     /**
-     * Results and closed holds live on disk, behind the engine's id filter, which snapshots carry: an
-     * id used long ago (before several snapshots and a restart) is still answered exactly.
-     */
-    /**
      * The soak reports bytes per stored result from these figures. RocksDB's key estimate adds up
      * statistics an open skips reading, so after a restart it said 0 for 1.2 GB of results.
      */
@@ -229,6 +225,10 @@ class EmbeddedLedgerTest {
         }
     }
 
+    /**
+     * Results and closed holds live on disk, behind the engine's id filter, which snapshots carry: an
+     * id used long ago (before several snapshots and a restart) is still answered exactly.
+     */
     @Test
     void anIdUsedLongAgoIsAnsweredExactlyAfterSnapshotsAndARestart() throws Exception {
         Command deposit = new Command.Deposit("old-1", "u1", "KRW", Decimal.parse("5", false));

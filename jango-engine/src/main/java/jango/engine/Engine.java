@@ -192,7 +192,7 @@ public final class Engine {
 
     private void runClientCommand(long seq, Command command, byte[] fingerprint, int offset, int length) {
         String id = command.id();
-        long idHash = filter.hash(id, IdFilter.COMMAND_SEED);
+        long idHash = filter.hashOf(id, IdFilter.COMMAND_SEED);
         if (filter.mightContain(idHash)) {
             StoredResult prior = archive.result(id, seq);
             if (prior != null) {

@@ -64,7 +64,15 @@ final class IdFilter {
         return words == null || mightContain(hash(id, seed));
     }
 
-    /** As {@link #mightContain(String, long)}, for a hash from {@link #hash}: a caller that probes and then puts an id hashes it once. */
+    /**
+     * The id's hash for {@link #mightContain(long)} and {@link #put(long)}, so that a caller that
+     * probes and then puts an id hashes it once; 0, unused, when there is no filter (size 0).
+     */
+    long hashOf(String id, long seed) {
+        return words == null ? 0 : hash(id, seed);
+    }
+
+    /** As {@link #mightContain(String, long)}, for a hash from {@link #hashOf}. */
     boolean mightContain(long hash) {
         if (words == null) {
             return true;
@@ -85,7 +93,7 @@ final class IdFilter {
         }
     }
 
-    /** As {@link #put(String, long)}, for a hash from {@link #hash}. */
+    /** As {@link #put(String, long)}, for a hash from {@link #hashOf}. */
     void put(long hash) {
         if (words == null) {
             return;

@@ -52,13 +52,9 @@ final class CommitWriter {
             INSERT INTO cross_shard (shard, kind, key, state, record) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (shard, kind, key) DO UPDATE SET state = EXCLUDED.state, record = EXCLUDED.record""";
     /**
-     * The records a batch ended, in one statement, planned for its own arguments every time
-     * ({@link Database#plannedEachRun}). These two tables churn: every row is inserted and deleted within
-     * seconds, so autovacuum keeps finding them nearly empty and cuts their files back. A plan
-     * cached then (a server-side prepared statement switches to a generic plan after five runs)
-     * scans the whole table, and kept doing so while dead rows grew it to thousands of pages: the
-     * per-record delete read 743 pages a call and took 26.5 s of PostgreSQL's 60 s under the
-     * 4-shard bench, more than every other statement together (docs/performance.md).
+     * The records a batch ended, in one statement planned at each run: these two tables churn
+     * ({@link Database#plannedEachRun}). A cached plan for one delete per record read 743 pages a
+     * call and took 26.5 s of PostgreSQL's 60 s under the 4-shard bench (docs/performance.md).
      */
     private static final String DELETE_CROSS_SHARD = """
             DELETE FROM cross_shard c USING unnest(?::text[], ?::text[]) AS ended(kind, key)
