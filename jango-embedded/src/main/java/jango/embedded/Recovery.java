@@ -226,10 +226,15 @@ final class Recovery {
             } catch (IllegalArgumentException e) {
                 throw new IOException("journal record at seq " + firstSeq + " does not decode: " + e.getMessage(), e);
             }
+            int lookedAheadTo = 0;
             for (int i = 0; i < count; i++) {
                 long seq = firstSeq + i;
                 if (seq <= engine.lastSeq()) {
                     continue;
+                }
+                if (i >= lookedAheadTo) {
+                    lookedAheadTo = Math.min(count, i + Engine.LOOK_AHEAD);
+                    engine.lookAhead(batch.commands(), i, lookedAheadTo);
                 }
                 int start = batch.start(i);
                 engine.execute(seq, batch.atMicros(), batch.commands()[i], payload, start, batch.ends()[i] - start);

@@ -34,6 +34,7 @@ public final class Engine {
     private final Invariants invariants;
     private final Applied applied;
     private final EngineView view;
+    final LookAhead lookAhead;
     long lastSeq;
     long lastAtMicros;
 
@@ -77,6 +78,7 @@ public final class Engine {
         this.protocol = new ProtocolRules(assets, accounts, holds, undo, invariants, filter, archive, crossShard, shards, applied);
         this.rules = new MoneyRules(assets, accounts, holds, undo, filter, archive, crossShard, protocol);
         this.view = new EngineView(this);
+        this.lookAhead = new LookAhead(filter);
     }
 
     /**
@@ -156,6 +158,20 @@ public final class Engine {
         return applied.kind;
     }
 
+    /** How many commands a writer should pass to {@link #lookAhead} at a time. */
+    public static final int LOOK_AHEAD = LookAhead.MAX;
+
+    /**
+     * Looks at the next commands to be applied, {@code commands[from, to)} (at most
+     * {@link #LOOK_AHEAD}), before they are: hashes their ids and brings the id filter's memory for
+     * them into the cache, so that their misses overlap instead of each stalling its command (see
+     * {@link LookAhead}). Changes no state; optional, and harmless when the commands that follow are
+     * other ones. A writer calls it once per {@link #LOOK_AHEAD} commands of a batch.
+     */
+    public void lookAhead(Command[] commands, int from, int to) {
+        lookAhead.load(commands, from, to);
+    }
+
     /** The shard this engine applies, of how many. */
     public ShardMap shardMap() {
         return shards;
@@ -192,7 +208,7 @@ public final class Engine {
 
     private void runClientCommand(long seq, Command command, byte[] fingerprint, int offset, int length) {
         String id = command.id();
-        long idHash = filter.hashOf(id, IdFilter.COMMAND_SEED);
+        long idHash = lookAhead.hashOf(id);
         if (filter.mightContain(idHash)) {
             StoredResult prior = archive.result(id, seq);
             if (prior != null) {

@@ -87,6 +87,16 @@ final class IdFilter {
         return true;
     }
 
+    /** Whether there is a filter at all (size 0 answers "maybe" to everything). */
+    boolean present() {
+        return words != null;
+    }
+
+    /** The first word of the hash's block: a read that brings the block's cache line in ({@link LookAhead}). */
+    int firstWordOf(long hash) {
+        return words[block(hash)];
+    }
+
     void put(String id, long seed) {
         if (words != null) {
             put(hash(id, seed));

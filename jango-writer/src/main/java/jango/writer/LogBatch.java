@@ -63,6 +63,11 @@ public final class LogBatch {
         return commands[i];
     }
 
+    /** The entries' commands at {@code [0, size())}, for {@link jango.engine.Engine#lookAhead}; not to be changed. */
+    public Command[] commands() {
+        return commands;
+    }
+
     public long atMicros(int i) {
         return atMicros[i];
     }

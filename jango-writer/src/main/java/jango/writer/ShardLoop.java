@@ -181,7 +181,12 @@ public final class ShardLoop {
     }
 
     private void apply() {
+        int lookedAheadTo = 0;
         for (int i = 0; i < batch.size(); i++) {
+            if (i >= lookedAheadTo) {
+                lookedAheadTo = Math.min(batch.size(), i + Engine.LOOK_AHEAD);
+                engine.lookAhead(batch.commands(), i, lookedAheadTo);
+            }
             long atMicros = Math.max(batch.atMicros(i), engine.lastAtMicros());
             engine.execute(engine.lastSeq() + 1, atMicros, batch.command(i), batch.bytes(i), batch.offset(i), batch.length(i));
             Applied applied = engine.applied();

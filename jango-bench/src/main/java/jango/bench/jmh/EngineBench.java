@@ -37,9 +37,10 @@ import java.util.concurrent.TimeUnit;
  * The engine alone: no journal, no I/O, no threads. Each invocation applies one batch (one sequencer
  * timestamp, consecutive seqs) of pre-built commands, exactly as the writer does after the fsync:
  * {@link Engine#execute} with the command's encoding as its fingerprint (the writer slices it out of
- * the journal record), and every new result and closed hold encoded into a reusable buffer by the
- * archive, as the embedded archive does before the index writes them. Nothing is materialised as
- * objects: that is the writer's hot path.
+ * the journal record), the next {@link Engine#LOOK_AHEAD} commands looked at ahead as the writer does,
+ * and every new result and closed hold encoded into a reusable buffer by the archive, as the embedded
+ * archive does before the index writes them. Nothing is materialised as objects: that is the writer's
+ * hot path.
  *
  * <p>Scores: the primary score counts batches per second; the secondary {@code commands} counter
  * counts commands per second, the figure to read. ({@code @OperationsPerInvocation} takes a
@@ -83,6 +84,10 @@ public class EngineBench {
     /** {@code transfer}: two-account transfers; {@code exchange}: holds, four-leg settlements, releases. */
     @Param({"transfer", "exchange"})
     public String mix;
+
+    /** Commands looked at ahead ({@link Engine#lookAhead}), as the writer does; 0 to measure without. */
+    @Param({"256"})
+    public int lookAhead;
 
     private Supplier<Command> source;
     private Command[] stream;
@@ -199,7 +204,12 @@ public class EngineBench {
         atMicros += MICROS_PER_BATCH;
         long seq = engine.lastSeq();
         int applied = 0;
+        int lookedAheadTo = next;
         for (int i = next; i < end; i++) {
+            if (i >= lookedAheadTo && lookAhead > 0) {
+                lookedAheadTo = Math.min(end, i + lookAhead);
+                engine.lookAhead(stream, i, lookedAheadTo);
+            }
             byte[] bytes = encoded[i];
             engine.execute(++seq, atMicros, stream[i], bytes, 0, bytes.length);
             if (engine.applied().status() == Status.APPLIED) {
