@@ -340,7 +340,10 @@ class PgShardStoreTest {
                 balances, holds, commit.results(), commit.history(), outbox, commit.assets());
     }
 
-    /** The ends of the 128-bit range survive NUMERIC(39,0) exactly, and a system owner's rows are summed over shards. */
+    /**
+     * The ends of the 128-bit range survive NUMERIC(39,0) exactly, in balances and in history, and a
+     * system owner's rows are summed over shards.
+     */
     @Test
     void amountsKeepAll128Bits(TestInfo test) {
         PgShardStore store = newStore(test);
@@ -359,11 +362,20 @@ class PgShardStoreTest {
             for (int i = 0; i < values.size(); i++) {
                 assets.put("A" + i, 0);
             }
-            store.commit(new ShardCommit(shard, loaded.epoch(), 1, 1, 1, balances, List.of(), List.of(), List.of(), List.of(), assets));
+            // History rows too: the same values, and an expiry's row without a command id.
+            List<BalanceChange> history = new ArrayList<>();
+            for (int i = 0; shard == 0 && i < values.size(); i++) {
+                Int128 value = values.get(i);
+                history.add(new BalanceChange(1, 1, i == 0 ? null : "c-" + i, i == 0 ? "expire" : "adjust", "user0", "A" + i,
+                        value, value, value, value, 1));
+            }
+            store.commit(new ShardCommit(shard, loaded.epoch(), 1, 1, 1, balances, List.of(), List.of(), history, List.of(), assets));
         }
         for (int i = 0; i < values.size(); i++) {
             assertThat(store.balances("@edge", "A" + i)).containsExactly(new BalanceView("@edge", "A" + i, values.get(i), Int128.ZERO, 2));
             assertThat(store.balances("user0", "A" + i)).containsExactly(new BalanceView("user0", "A" + i, values.get(i), values.get(i), 1));
+            assertThat(allPages(store, "user0", "A" + i, 10)).containsExactly(new HistoryEntry(1, 1, i == 0 ? null : "c-" + i,
+                    i == 0 ? "expire" : "adjust", "A" + i, values.get(i), values.get(i), values.get(i), values.get(i), 1));
         }
         Engine loaded = ShardDriver.reload(store, 0, 1).engine();
         assertThat(loaded.view().balance("user0", "A0").available()).isEqualTo(Int128.MIN);
