@@ -18,6 +18,8 @@ import java.util.Map;
 public final class Engine {
     /** Bound on the work one tick does; the sequencer ticks again while holds are due. */
     public static final int MAX_EXPIRIES_PER_TICK = 10_000;
+    /** How many commands a writer should pass to {@link #lookAhead} at a time. */
+    public static final int LOOK_AHEAD = LookAhead.MAX;
     /** The id filter of an engine made without a size (tests, tools): 64 KiB. */
     public static final int SMALL_ID_FILTER_BYTES = 1 << 16;
 
@@ -157,9 +159,6 @@ public final class Engine {
         }
         return applied.kind;
     }
-
-    /** How many commands a writer should pass to {@link #lookAhead} at a time. */
-    public static final int LOOK_AHEAD = LookAhead.MAX;
 
     /**
      * Looks at the next commands to be applied, {@code commands[from, to)} (at most

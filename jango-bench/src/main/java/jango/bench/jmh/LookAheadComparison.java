@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * The same funded state, stream and encoding archive as {@link EngineBench}.
  *
  * <pre>java -Xms6g -Xmx6g -XX:+UseTransparentHugePages -cp "jango-cli/target/lib/*" \
- *     jango.bench.jmh.LookAheadComparison 10000 transfer 256 0 4</pre>
+ *     jango.bench.jmh.LookAheadComparison 10000 transfer 0 256 4</pre>
  *
  * Arguments: accounts, mix ({@code transfer} or {@code exchange}), look-ahead A, look-ahead B, rounds;
  * each round forks the funded engine and applies 4,000,000 commands (400 batches, A and B in turn).
