@@ -44,6 +44,19 @@ final class CommandStream {
         this.hints = hints;
     }
 
+    /** A recorded stream of {@code count} entries, so that several engines can be fed exactly the same ones. */
+    static List<Entry> recorded(long seed, int count) {
+        ReferenceLedger hints = new ReferenceLedger();
+        CommandStream stream = new CommandStream(seed, hints);
+        List<Entry> entries = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            Entry entry = stream.next();
+            hints.apply(entry.atMicros(), entry.command());
+            entries.add(entry);
+        }
+        return entries;
+    }
+
     Entry next() {
         if (setup < REGISTERED_FIRST.size()) {
             String code = REGISTERED_FIRST.get(setup++);

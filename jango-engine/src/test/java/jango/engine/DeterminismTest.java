@@ -22,17 +22,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class DeterminismTest {
     private static final int ENTRIES = 2_000;
 
-    /** A recorded stream, so several engines can be fed exactly the same entries. */
     private static List<CommandStream.Entry> stream(long seed, int count) {
-        ReferenceLedger hints = new ReferenceLedger();
-        CommandStream stream = new CommandStream(seed, hints);
-        List<CommandStream.Entry> entries = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            CommandStream.Entry entry = stream.next();
-            hints.apply(entry.atMicros(), entry.command());
-            entries.add(entry);
-        }
-        return entries;
+        return CommandStream.recorded(seed, count);
     }
 
     private static List<Outcome> feed(Engine engine, List<CommandStream.Entry> entries) {

@@ -3,7 +3,6 @@ package jango.engine;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,14 +18,7 @@ class LookAheadTest {
     @ParameterizedTest(name = "seed {0}, {1} ahead, looking {2} commands off")
     @CsvSource({"31, 1, 0", "32, 7, 0", "33, 256, 0", "34, 256, 3", "35, 64, 1"})
     void lookingAheadGivesTheSameOutcomesAndState(long seed, int ahead, int off) {
-        ReferenceLedger hints = new ReferenceLedger();
-        CommandStream stream = new CommandStream(seed, hints);
-        List<CommandStream.Entry> entries = new ArrayList<>(ENTRIES);
-        for (int i = 0; i < ENTRIES; i++) {
-            CommandStream.Entry entry = stream.next();
-            hints.apply(entry.atMicros(), entry.command());
-            entries.add(entry);
-        }
+        List<CommandStream.Entry> entries = CommandStream.recorded(seed, ENTRIES);
         Command[] commands = entries.stream().map(CommandStream.Entry::command).toArray(Command[]::new);
 
         Engine plain = new Engine();
