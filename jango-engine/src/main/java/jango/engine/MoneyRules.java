@@ -27,13 +27,14 @@ final class MoneyRules {
 
     /** The amount of the command being applied, in minor units (its magnitude, for a signed one). */
     private final Wide amount = new Wide();
+    private final LookAhead lookAhead;
     private final Wide sum = new Wide();
     private final Wide total = new Wide();
     /** The entry being applied: archive lookups answer with what entries before it stored. */
     private long seq;
 
     MoneyRules(AssetTable assets, AccountTable accounts, HoldTable holds, UndoLog undo, IdFilter filter, Archive archive,
-               CrossShardTable crossShard, ProtocolRules protocol) {
+               CrossShardTable crossShard, ProtocolRules protocol, LookAhead lookAhead) {
         this.assets = assets;
         this.accounts = accounts;
         this.holds = holds;
@@ -42,6 +43,7 @@ final class MoneyRules {
         this.archive = archive;
         this.crossShard = crossShard;
         this.protocol = protocol;
+        this.lookAhead = lookAhead;
     }
 
     void at(long entrySeq) {
@@ -79,7 +81,7 @@ final class MoneyRules {
         if (holds.slot(h.holdId()) != HoldTable.NONE || archivedHold(h.holdId()) != null) {
             throw new Rejection(Reason.HOLD_EXISTS, "hold " + h.holdId() + " already exists");
         }
-        int slot = accounts.slot(h.account(), asset);
+        int slot = slot(h.account(), asset);
         requireAvailable(slot, h.account(), asset, hi, lo);
         undo.touch(slot);
         sum.subtract(accounts.availableHi(slot), accounts.availableLo(slot), hi, lo);
@@ -284,7 +286,7 @@ final class MoneyRules {
             accounts.setAvailable(slot, sum.hi, sum.lo);
             return;
         }
-        int slot = accounts.slot(owner, asset);
+        int slot = slot(owner, asset);
         requireAvailable(slot, owner, asset, hi, lo);
         undo.touch(slot);
         sum.subtract(accounts.availableHi(slot), accounts.availableLo(slot), hi, lo);
@@ -397,7 +399,18 @@ final class MoneyRules {
     }
 
     /** The account, created if it does not exist; touched either way. */
+    /** The account's slot, or {@link AccountTable#NONE}: looked up ahead when the writer looked ahead. */
+    private int slot(String owner, int asset) {
+        int slot = lookAhead.slotOf(owner, asset);
+        return slot != AccountTable.NONE ? slot : accounts.slot(owner, asset);
+    }
+
     private int account(String owner, int asset) {
+        int hinted = lookAhead.slotOf(owner, asset);
+        if (hinted != AccountTable.NONE) {
+            undo.touch(hinted);
+            return hinted;
+        }
         int ownerId = accounts.internOwner(owner);
         int slot = accounts.slot(ownerId, asset);
         if (slot == AccountTable.NONE) {
