@@ -22,12 +22,13 @@ final class MoneyRules {
     /** Transfers between shards in flight: locked parts of holds, credits and debits to leave room for. */
     private final CrossShardTable crossShard;
     private final ProtocolRules protocol;
+    /** Accounts of the command being applied that the writer looked up ahead. */
+    private final LookAhead lookAhead;
     /** A hold lock whose pending end this command set (a release or expiry that met a lock), or null. */
     private CrossShardTable.HoldLock pendingEndSet;
 
     /** The amount of the command being applied, in minor units (its magnitude, for a signed one). */
     private final Wide amount = new Wide();
-    private final LookAhead lookAhead;
     private final Wide sum = new Wide();
     private final Wide total = new Wide();
     /** The entry being applied: archive lookups answer with what entries before it stored. */
@@ -398,13 +399,13 @@ final class MoneyRules {
         return filter.mightContain(holdId, IdFilter.HOLD_SEED) ? archive.hold(holdId, seq) : null;
     }
 
-    /** The account, created if it does not exist; touched either way. */
     /** The account's slot, or {@link AccountTable#NONE}: looked up ahead when the writer looked ahead. */
     private int slot(String owner, int asset) {
         int slot = lookAhead.slotOf(owner, asset);
         return slot != AccountTable.NONE ? slot : accounts.slot(owner, asset);
     }
 
+    /** The account, created if it does not exist; touched either way. */
     private int account(String owner, int asset) {
         int hinted = lookAhead.slotOf(owner, asset);
         if (hinted != AccountTable.NONE) {
