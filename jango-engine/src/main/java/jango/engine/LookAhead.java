@@ -40,8 +40,8 @@ final class LookAhead {
 
     private final String[] ids = new String[MAX];
     private final long[] hashes = new long[MAX];
-    /** Command ids' hashes, then hold ids' hashes after them: everything to touch. */
-    private final long[] toTouch = new long[2 * MAX];
+    /** The hashes of the new hold ids among the commands looked at: touched, not handed over. */
+    private final long[] holdHashes = new long[MAX];
     private int count;
     private int next;
 
@@ -67,11 +67,7 @@ final class LookAhead {
 
     /** Replaces what was looked at before with {@code commands[from, to)}, at most {@link #MAX} of them. */
     void load(Command[] commands, int from, int to) {
-        java.util.Arrays.fill(accountOwners, 0, accountsFrom[count], null);
-        count = 0;
-        next = 0;
-        hintFrom = 0;
-        hintTo = 0;
+        drop();
         if (!filter.present()) {
             return;
         }
@@ -83,10 +79,8 @@ final class LookAhead {
             if (!isClientCommand(command)) {
                 continue;
             }
-            long hash = filter.hash(command.id(), IdFilter.COMMAND_SEED);
             ids[count] = command.id();
-            hashes[count] = hash;
-            toTouch[count] = hash;
+            hashes[count] = filter.hash(command.id(), IdFilter.COMMAND_SEED);
             accountsFrom[count] = found;
             count++;
             switch (command) {
@@ -98,7 +92,7 @@ final class LookAhead {
                     }
                 }
                 case Command.PlaceHold hold -> {
-                    toTouch[MAX + holds++] = filter.hash(hold.holdId(), IdFilter.HOLD_SEED);
+                    holdHashes[holds++] = filter.hash(hold.holdId(), IdFilter.HOLD_SEED);
                     found = lookUp(found, hold.account(), assets.id(hold.asset()));
                 }
                 default -> { }
@@ -107,10 +101,10 @@ final class LookAhead {
         accountsFrom[count] = found;
         int sum = 0;
         for (int i = 0; i < count; i++) {
-            sum += filter.firstWordOf(toTouch[i]);
+            sum += filter.firstWordOf(hashes[i]);
         }
-        for (int i = MAX; i < MAX + holds; i++) {
-            sum += filter.firstWordOf(toTouch[i]);
+        for (int i = 0; i < holds; i++) {
+            sum += filter.firstWordOf(holdHashes[i]);
         }
         long[] money = accounts.money;
         for (int i = 0; i < found; i++) {
@@ -156,15 +150,18 @@ final class LookAhead {
             hintTo = accountsFrom[next + 1];
             return hashes[next++];
         }
+        drop();
+        return filter.hashOf(id, IdFilter.COMMAND_SEED);
+    }
+
+    /** Forgets what was looked at (and the references to its ids and owners) and the current command's accounts. */
+    private void drop() {
+        java.util.Arrays.fill(ids, next, count, null);
+        java.util.Arrays.fill(accountOwners, 0, accountsFrom[count], null);
+        count = 0;
+        next = 0;
         hintFrom = 0;
         hintTo = 0;
-        if (count > 0) {
-            java.util.Arrays.fill(ids, next, count, null);
-            java.util.Arrays.fill(accountOwners, 0, accountsFrom[count], null);
-            count = 0;
-            next = 0;
-        }
-        return filter.hashOf(id, IdFilter.COMMAND_SEED);
     }
 
     /** The commands {@link Engine#execute} runs as a client command, with an id to probe (not assets, ticks or protocol records). */
