@@ -36,7 +36,8 @@ import java.util.function.ObjLongConsumer;
  * partition's records here; {@link #next} hands them over in offset order, never with a gap (a gap
  * or an unreadable record halts the shard), after fetching what the batch's ids already have in
  * the store. Answers go out through the outbox, in the same transaction as the state: an event for
- * whoever waits, and the records of the protocol by which a transfer between shards reserves, then
+ * whoever waits on another instance (callers on this one are answered in memory after the commit),
+ * and the records of the protocol by which a transfer between shards reserves, then
  * takes (docs/distributed.md), for the logs of the other shards.
  * Ticks (hold expiries) are records too, produced to the partition, so the log alone rebuilds the
  * shard.
@@ -82,8 +83,7 @@ final class PartitionLog implements CommandLog {
     /**
      * @param localAnswers gets, once their batch is committed, the answers for callers that wait on
      *                     this instance ({@code instanceId}): in memory, without the round trip through
-     *                     the outbox, the relay and the events topic. Those answers are still published
-     *                     there (they are part of the commit); the caller takes whichever comes first.
+     *                     the outbox, the relay and the events topic, where they are not published
      */
     PartitionLog(int shard, TopicPartition partition, KafkaConsumer<String, byte[]> consumer,
                  KafkaProducer<String, byte[]> producer, String commandsTopic, ShardStoreState state, OutboxRelay relay,
@@ -222,9 +222,7 @@ final class PartitionLog implements CommandLog {
         for (int i = 0; i < applied.finishedCount(); i++) {
             Applied.Finished finished = applied.finished(i);
             for (TransferCallers.Answer answer : callers.finished(finished.transferId(), finished.outcome())) {
-                state.publish(new ShardStore.OutboxMessage(0, shard, "events", -1, finished.transferId(),
-                        Wire.event(answer.replyTo(), answer.correlation(), answer.outcome())));
-                answerHereToo(answer.replyTo(), answer.correlation(), answer.outcome());
+                answer(finished.transferId(), answer.replyTo(), answer.correlation(), answer.outcome());
             }
         }
     }
@@ -240,17 +238,26 @@ final class PartitionLog implements CommandLog {
             default -> applied.outcome();
         };
         if (outcome != null) {
-            state.publish(new ShardStore.OutboxMessage(0, shard, "events", -1, applied.commandId(),
-                    Wire.event(replyTo, correlation, outcome)));
-            answerHereToo(replyTo, correlation, outcome);
+            answer(applied.commandId(), replyTo, correlation, outcome);
         }
     }
 
-    private void answerHereToo(String replyTo, long correlation, Outcome outcome) {
-        if (!replyTo.equals(instanceId)) {
-            return;
+    /**
+     * A caller on this instance is answered in memory once the batch is committed, and on no topic:
+     * it waits in this process, so an answer published for it could only ever reach it here too,
+     * and if the process dies before the commit's answer is handed over, the caller's connection
+     * dies with it (its retry with the same id is answered from the stored result). If the commit
+     * fails instead (the shard moved), the entries are applied again by whichever instance owns the
+     * shard then, which publishes the answer for this instance on the events topic: the outbox row,
+     * the relay's read and delete, a record on the broker and every instance's read of it are spent
+     * only on callers elsewhere.
+     */
+    private void answer(String key, String replyTo, long correlation, Outcome outcome) {
+        if (replyTo.equals(instanceId)) {
+            localOutcomes.add(new LocalAnswer(outcome, correlation));
+        } else {
+            state.publish(new ShardStore.OutboxMessage(0, shard, "events", -1, key, Wire.event(replyTo, correlation, outcome)));
         }
-        localOutcomes.add(new LocalAnswer(outcome, correlation));
     }
 
     private record LocalAnswer(Outcome outcome, long correlation) {
@@ -262,6 +269,10 @@ final class PartitionLog implements CommandLog {
         dropTaken();
         callers.committed();
         relay.wake();
+        answerLocalCallers();
+    }
+
+    private void answerLocalCallers() {
         for (LocalAnswer local : localOutcomes) {
             localAnswers.accept(local.outcome(), local.correlation());
         }
@@ -295,6 +306,12 @@ final class PartitionLog implements CommandLog {
     public void rewind(long position) {
         positionChecked = false; // checked before the first batch from here (next): this thread turns every shard, and must not wait on the broker here
         records.clear();
+        if (position >= takenUpTo) {
+            // The store holds the whole batch: its commit went through though the driver reported a
+            // failure (the connection broke as it committed). The entries do not come again, and their
+            // answers are in no outbox: hand them over now.
+            answerLocalCallers();
+        }
         localOutcomes.clear(); // not committed: the entries come again and answer again
         taken = 0;
         callers.uncommitted(); // the entries after the position come again, and wait again
