@@ -138,6 +138,29 @@ class WebhookTest {
         assertThat(jango.http.get("/v1/webhooks/" + healthyId).json().get("delivered").asInt()).isEqualTo(20);
     }
 
+    /**
+     * With no subscription the ingest reads no change and only follows the feed's end: a
+     * subscription made later gets every change from then on and none from before it.
+     */
+    @Test
+    void aSubscriptionGetsEveryChangeAfterItIsMadeAndNoneMadeWhileThereWasNone() throws InterruptedException {
+        start(new StreamsConfig.WebhookSettings(6, 10, 100, 300, 10_000, 10, 4));
+        for (int i = 0; i < 5; i++) {
+            deposit("before" + i, "u1", 1);
+        }
+        Thread.sleep(1_500); // the idle ingest moves to the end twice a second
+        TestReceiver receiver = receiver((eventId, attempt) -> TestReceiver.Answer.OK);
+        subscribe(receiver, "{\"accounts\":[\"u1\"]}");
+        for (int i = 0; i < 4; i++) {
+            deposit("after" + i, "u1", 1);
+        }
+        Set<String> after = Set.of("u1/BTC/6", "u1/BTC/7", "u1/BTC/8", "u1/BTC/9");
+        TestServer.await("the changes after the subscription delivered", 10_000,
+                () -> new HashSet<>(deliveredChanges(receiver).values()).containsAll(after));
+        Thread.sleep(500);
+        assertThat(new HashSet<>(deliveredChanges(receiver).values())).isEqualTo(after);
+    }
+
     @Test
     void pendingDeliveriesAndSubscriptionsSurviveARestart() {
         start(new StreamsConfig.WebhookSettings(50, 50, 200, 1_000, 10_000, 10, 4));
