@@ -319,8 +319,8 @@ public final class DistributedLedger implements Ledger {
 
     /**
      * A caller's answer, from the events topic or, when this instance owns the shard that answered,
-     * from its writer right after the commit (then it is not published). A late copy (an entry applied
-     * again after a failed commit) finds nothing waiting.
+     * from its writer right after the commit (then it is not published). A second copy (the relay
+     * publishes at least once) finds nothing waiting.
      */
     private void answer(Outcome outcome, long correlation) {
         CompletableFuture<Outcome> waiting = pending.remove(correlation);

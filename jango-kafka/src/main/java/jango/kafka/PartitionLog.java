@@ -309,7 +309,8 @@ final class PartitionLog implements CommandLog {
         if (position >= takenUpTo) {
             // The store holds the whole batch: its commit went through though the driver reported a
             // failure (the connection broke as it committed). The entries do not come again, and their
-            // answers are in no outbox: hand them over now.
+            // answers are in no outbox: hand them over now. (Had another owner applied them meanwhile,
+            // from the same state and log, its answers would be these same ones.)
             answerLocalCallers();
         }
         localOutcomes.clear(); // not committed: the entries come again and answer again

@@ -221,9 +221,10 @@ public final class Webhooks implements AutoCloseable {
     /**
      * With no subscription there is nothing to deliver, and reading every change to find that out
      * cost a tenth of a busy distributed instance's CPU (and RocksDB writes of the cursor). The
-     * ingest then only moves its cursor to the feed's end, twice a second, and stores it (so a restart does not go back over what nobody subscribed to). The end is
-     * taken before the subscriptions are looked at: a subscription not seen yet was made after that
-     * end, so the changes after it are read once it is seen.
+     * ingest then only moves its cursor to the feed's end, twice a second, and stores it (so a
+     * restart does not go back over what nobody subscribed to). The end is taken before the
+     * subscriptions are looked at: a subscription not seen yet was made after that end, so the
+     * changes after it are read once it is seen.
      *
      * @return true when there was no subscription (the caller loops again)
      */
