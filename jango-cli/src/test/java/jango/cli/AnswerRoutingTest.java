@@ -70,6 +70,35 @@ class AnswerRoutingTest {
         }
     }
 
+    /**
+     * A commit that went through while its writer was told it failed (the connection broke as
+     * PostgreSQL committed): the writer reloads the shard, finds the batch stored, and answers its
+     * callers on this instance then, with what was stored. They are in no outbox, so before this they
+     * waited out the answer timeout and got a 503. Nothing is applied twice.
+     */
+    @Test
+    void aCallerWhoseCommitWentThroughUnseenIsAnsweredAfterTheReload() throws Exception {
+        CommitLostAnswerStore[] store = new CommitLostAnswerStore[1];
+        try (TestServer server = DistributedInfra.server(NAME + "Lost", 1, s -> store[0] = new CommitLostAnswerStore(s))) {
+            server.asset("BTC", 8);
+            // The asset's registration is an entry of the shard's log too: answered once it is committed.
+            assertThat(server.command("{\"id\": \"lost-0\", \"type\": \"deposit\", \"account\": \"lost-u0\", \"asset\": \"BTC\","
+                    + " \"amount\": \"1\"}").status()).isEqualTo(200);
+            String deposit = "{\"id\": \"lost-1\", \"type\": \"deposit\", \"account\": \"lost-u1\", \"asset\": \"BTC\", \"amount\": \"5\"}";
+            store[0].loseAnswersOfNext(1);
+            TestServer.Reply reply = server.command(deposit);
+            assertThat(store[0].stillToLose()).as("the commit was reported failed").isZero();
+            assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+            assertThat(reply.json().get("status").asText()).isEqualTo("APPLIED");
+
+            TestServer.Reply again = server.command(deposit);
+            assertThat(again.json().get("seq").asLong()).as("the stored result, not a second application")
+                    .isEqualTo(reply.json().get("seq").asLong());
+            assertThat(server.get("/v1/accounts/lost-u1/balances?asset=BTC").json().get("balances").get(0).get("available").asText())
+                    .isEqualTo("5");
+        }
+    }
+
     /** The sum of the events topic's partitions' end offsets: how many records were ever published there. */
     private static long eventsEnd(Admin admin) throws Exception {
         String topic = NAME + ".events";

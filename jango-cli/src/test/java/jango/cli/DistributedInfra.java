@@ -61,7 +61,22 @@ final class DistributedInfra {
 
     /** As {@link #server}, without waiting for the shards to load (for shards that halt as they load). */
     static synchronized TestServer serverUnloaded(String name, int shards, LongSupplier clockMicros) throws IOException {
-        ShardStore store = initStore(name, shards);
+        return serverUnloaded(name, shards, clockMicros, store -> store);
+    }
+
+    /** As {@link #server(String, int)}, over the store as {@code wrap} gives it (a test's injected failures). */
+    static synchronized TestServer server(String name, int shards, java.util.function.UnaryOperator<ShardStore> wrap)
+            throws IOException {
+        TestServer server = serverUnloaded(name, shards, () -> java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(
+                System.currentTimeMillis()), wrap);
+        DistributedLedger ledger = (DistributedLedger) server.ledger;
+        TestServer.await("all " + shards + " shards loaded", 60_000, () -> ledger.ownedShards().size() == shards);
+        return server;
+    }
+
+    private static TestServer serverUnloaded(String name, int shards, LongSupplier clockMicros,
+                                             java.util.function.UnaryOperator<ShardStore> wrap) throws IOException {
+        ShardStore store = wrap.apply(initStore(name, shards));
         DistributedConfig config = config(name);
         return TestServer.open(observer -> DistributedLedger.open(config, store, clockMicros, observer));
     }

@@ -264,7 +264,7 @@ public final class PgShardStore implements ShardStore {
         if (limit < 1 || limit > MAX_OUTBOX_PAGE) {
             throw new IllegalArgumentException("limit: " + limit + " (expected: 1.." + MAX_OUTBOX_PAGE + ")");
         }
-        return database.transaction("read of shard " + shard + "'s outbox", connection -> {
+        return database.read("read of shard " + shard + "'s outbox", connection -> {
             List<OutboxMessage> messages = new ArrayList<>();
             try (PreparedStatement select = Database.plannedEachRun(connection, OUTBOX_PAGE)) {
                 select.setInt(1, shard);
@@ -327,7 +327,7 @@ public final class PgShardStore implements ShardStore {
         if (commandIds.isEmpty()) {
             return Map.of();
         }
-        return database.transaction("read of " + commandIds.size() + " results", connection -> {
+        return database.read("read of " + commandIds.size() + " results", connection -> {
             Map<String, StoredResult> found = new HashMap<>();
             try (PreparedStatement select = connection.prepareStatement(
                     "SELECT command_id, fingerprint, result, pending_attempt FROM results WHERE command_id = ANY (?)")) {
@@ -352,7 +352,7 @@ public final class PgShardStore implements ShardStore {
         if (commandIds.isEmpty()) {
             return Map.of();
         }
-        return database.transaction("read of " + commandIds.size() + " results with their shards", connection -> {
+        return database.read("read of " + commandIds.size() + " results with their shards", connection -> {
             Map<String, ShardResult> found = new HashMap<>();
             try (PreparedStatement select = connection.prepareStatement(
                     "SELECT command_id, shard, fingerprint, result, pending_attempt FROM results WHERE command_id = ANY (?)")) {
@@ -377,7 +377,7 @@ public final class PgShardStore implements ShardStore {
         if (holdIds.isEmpty()) {
             return Map.of();
         }
-        return database.transaction("read of " + holdIds.size() + " holds", connection -> {
+        return database.read("read of " + holdIds.size() + " holds", connection -> {
             Map<String, HoldView> found = new HashMap<>();
             try (PreparedStatement select = connection.prepareStatement("""
                     SELECT hold_id, account, asset, amount, remaining, expires_at_micros, state, locked
@@ -454,7 +454,7 @@ public final class PgShardStore implements ShardStore {
     @Override
     public List<BalanceView> balances(String owner, String asset) {
         Objects.requireNonNull(owner, "owner");
-        return database.transaction("read of " + owner + "'s balances", connection -> {
+        return database.read("read of " + owner + "'s balances", connection -> {
             // A user owner has one row per asset; a system owner one per shard it was touched on, summed here.
             String sql = "SELECT asset, SUM(available) AS available, SUM(held) AS held, SUM(revision)::bigint AS revision"
                     + " FROM balances WHERE owner = ?" + (asset == null ? "" : " AND asset = ?")
@@ -479,7 +479,7 @@ public final class PgShardStore implements ShardStore {
     @Override
     public HoldView hold(String holdId) {
         Objects.requireNonNull(holdId, "holdId");
-        return database.transaction("read of hold " + holdId, connection -> {
+        return database.read("read of hold " + holdId, connection -> {
             try (PreparedStatement select = connection.prepareStatement("""
                     SELECT hold_id, account, asset, amount, remaining, expires_at_micros, state, locked
                     FROM holds WHERE hold_id = ?""")) {
@@ -494,7 +494,7 @@ public final class PgShardStore implements ShardStore {
     @Override
     public StoredResult result(String commandId) {
         Objects.requireNonNull(commandId, "commandId");
-        return database.transaction("read of the result of " + commandId, connection -> {
+        return database.read("read of the result of " + commandId, connection -> {
             try (PreparedStatement select = connection.prepareStatement("""
                     SELECT command_id, fingerprint, result, pending_attempt FROM results
                     WHERE command_id = ? AND pending_attempt IS NULL""")) {
@@ -509,7 +509,7 @@ public final class PgShardStore implements ShardStore {
     @Override
     public HistoryPage history(String owner, String asset, int limit, String cursor) {
         HistoryCursor.Position after = HistoryQuery.check(owner, asset, limit, cursor);
-        return database.transaction("read of " + owner + "'s history",
+        return database.read("read of " + owner + "'s history",
                 connection -> HistoryQuery.page(connection, owner, asset, limit, after));
     }
 

@@ -77,6 +77,32 @@ class PgShardStoreTest {
         stores.forEach(PgShardStore::close);
     }
 
+    /**
+     * A read runs in autocommit (no COMMIT to wait for), on a connection of the same pool as the
+     * commits: the connection must be transactional again when a commit takes it, or a commit's
+     * statements would each commit on their own. Two connections (the migration needs both); the
+     * pool hands a thread back the connection it used last, so reads and transactions alternate on
+     * one, and every transaction must find it transactional.
+     */
+    @Test
+    void aReadInAutocommitLeavesThePoolsConnectionTransactional(TestInfo test) throws Exception {
+        newStore(test).init(1);
+        try (Database database = Database.open(config.withPoolSize(2))) {
+            for (int i = 0; i < 4; i++) {
+                assertThat(database.read("a read", java.sql.Connection::getAutoCommit)).isTrue();
+                assertThat(database.transaction("a transaction", java.sql.Connection::getAutoCommit)).isFalse();
+            }
+            int shardCount = database.read("a read", connection -> {
+                try (var select = connection.prepareStatement("SELECT shard_count FROM meta");
+                     var row = select.executeQuery()) {
+                    return row.next() ? row.getInt(1) : -1;
+                }
+            });
+            assertThat(shardCount).isEqualTo(1);
+            assertThat(database.snapshot("a snapshot", java.sql.Connection::getAutoCommit)).isFalse();
+        }
+    }
+
     /** A store on a database of its own, named after the test. */
     private PgShardStore newStore(TestInfo test) {
         if (config == null) {
