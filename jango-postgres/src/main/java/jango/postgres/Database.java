@@ -15,7 +15,8 @@ import java.sql.Statement;
 
 /**
  * The connection pool and the one way this module talks to PostgreSQL: a unit of work in one
- * transaction, committed at the end and rolled back on any failure. A failure a retry may get past
+ * transaction, committed at the end and rolled back on any failure (or one read of one statement,
+ * in autocommit: {@link #read}). A failure a retry may get past
  * (the database unreachable, restarting or overloaded; a connection that cannot be had in time)
  * becomes {@link ShardStore.Unavailable} naming the work; any other failed statement is a bug, and
  * becomes {@link ShardStore.Defect} naming the work and the statement, logged once here.
