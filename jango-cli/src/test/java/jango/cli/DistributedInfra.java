@@ -20,7 +20,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
 
 /**
  * One real Kafka broker and one real PostgreSQL for all in-process distributed-mode tests of this
@@ -28,6 +30,7 @@ import java.util.function.LongSupplier;
  * consumer group, so classes never see each other's state.
  */
 final class DistributedInfra {
+    private static final LongSupplier WALL_CLOCK_MICROS = () -> TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
     private static TestKafka kafka;
     private static TestPostgres postgres;
     private static final Map<String, PgConfig> databases = new HashMap<>();
@@ -53,7 +56,17 @@ final class DistributedInfra {
      * and group named after {@code name}, made fresh on the first call and reopened on later ones.
      */
     static synchronized TestServer server(String name, int shards, LongSupplier clockMicros) throws IOException {
-        TestServer server = serverUnloaded(name, shards, clockMicros);
+        return server(name, shards, clockMicros, store -> store);
+    }
+
+    /** As {@link #server(String, int)}, over the store as {@code wrap} gives it (a test's injected failures). */
+    static synchronized TestServer server(String name, int shards, UnaryOperator<ShardStore> wrap) throws IOException {
+        return server(name, shards, WALL_CLOCK_MICROS, wrap);
+    }
+
+    private static TestServer server(String name, int shards, LongSupplier clockMicros, UnaryOperator<ShardStore> wrap)
+            throws IOException {
+        TestServer server = serverUnloaded(name, shards, clockMicros, wrap);
         DistributedLedger ledger = (DistributedLedger) server.ledger;
         TestServer.await("all " + shards + " shards loaded", 60_000, () -> ledger.ownedShards().size() == shards);
         return server;
@@ -64,18 +77,8 @@ final class DistributedInfra {
         return serverUnloaded(name, shards, clockMicros, store -> store);
     }
 
-    /** As {@link #server(String, int)}, over the store as {@code wrap} gives it (a test's injected failures). */
-    static synchronized TestServer server(String name, int shards, java.util.function.UnaryOperator<ShardStore> wrap)
+    private static TestServer serverUnloaded(String name, int shards, LongSupplier clockMicros, UnaryOperator<ShardStore> wrap)
             throws IOException {
-        TestServer server = serverUnloaded(name, shards, () -> java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(
-                System.currentTimeMillis()), wrap);
-        DistributedLedger ledger = (DistributedLedger) server.ledger;
-        TestServer.await("all " + shards + " shards loaded", 60_000, () -> ledger.ownedShards().size() == shards);
-        return server;
-    }
-
-    private static TestServer serverUnloaded(String name, int shards, LongSupplier clockMicros,
-                                             java.util.function.UnaryOperator<ShardStore> wrap) throws IOException {
         ShardStore store = wrap.apply(initStore(name, shards));
         DistributedConfig config = config(name);
         return TestServer.open(observer -> DistributedLedger.open(config, store, clockMicros, observer));
@@ -115,7 +118,7 @@ final class DistributedInfra {
     }
 
     static TestServer cluster(String name, int shards, int instances) throws IOException {
-        return cluster(name, shards, instances, () -> java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
+        return cluster(name, shards, instances, WALL_CLOCK_MICROS);
     }
 
     /**
@@ -184,6 +187,6 @@ final class DistributedInfra {
     }
 
     static TestServer server(String name, int shards) throws IOException {
-        return server(name, shards, () -> java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
+        return server(name, shards, WALL_CLOCK_MICROS);
     }
 }

@@ -222,7 +222,7 @@ final class PartitionLog implements CommandLog {
         for (int i = 0; i < applied.finishedCount(); i++) {
             Applied.Finished finished = applied.finished(i);
             for (TransferCallers.Answer answer : callers.finished(finished.transferId(), finished.outcome())) {
-                answer(finished.transferId(), answer.replyTo(), answer.correlation(), answer.outcome());
+                routeAnswer(finished.transferId(), answer.replyTo(), answer.correlation(), answer.outcome());
             }
         }
     }
@@ -238,7 +238,7 @@ final class PartitionLog implements CommandLog {
             default -> applied.outcome();
         };
         if (outcome != null) {
-            answer(applied.commandId(), replyTo, correlation, outcome);
+            routeAnswer(applied.commandId(), replyTo, correlation, outcome);
         }
     }
 
@@ -252,7 +252,7 @@ final class PartitionLog implements CommandLog {
      * the relay's read and delete, a record on the broker and every instance's read of it are spent
      * only on callers elsewhere.
      */
-    private void answer(String key, String replyTo, long correlation, Outcome outcome) {
+    private void routeAnswer(String key, String replyTo, long correlation, Outcome outcome) {
         if (replyTo.equals(instanceId)) {
             localOutcomes.add(new LocalAnswer(outcome, correlation));
         } else {
