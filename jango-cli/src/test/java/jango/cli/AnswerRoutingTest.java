@@ -67,6 +67,22 @@ class AnswerRoutingTest {
                 TestServer.Reply balances = cluster.get("/v1/accounts/ar-u" + i + "/balances?asset=BTC");
                 assertThat(balances.json().get("balances").get(0).get("available").asText()).isEqualTo(String.valueOf(i + 1));
             }
+
+            // A batch: its commands for the other instance's shard go as one record, applied in one
+            // batch there, whose answers for this instance come back as one event record.
+            long beforeBatch = eventsEnd(admin);
+            StringBuilder batch = new StringBuilder("{\"commands\":[");
+            for (int i = 0; i < 24; i++) {
+                batch.append(i == 0 ? "" : ",").append("{\"id\": \"ar-b").append(i).append("\", \"type\": \"withdraw\", \"account\": \"ar-u")
+                        .append(i).append("\", \"asset\": \"BTC\", \"amount\": \"1\"}");
+            }
+            TestServer.Reply withdrawn = cluster.post("/v1/commands/batch", batch.append("]}").toString());
+            assertThat(withdrawn.status()).as(withdrawn.toString()).isEqualTo(200);
+            assertThat(withdrawn.json().get("results")).allSatisfy(result -> assertThat(result.get("status").asText()).isEqualTo("APPLIED"));
+            assertThat(eventsEnd(admin) - beforeBatch).as("one event record for the batch's answers from the other instance")
+                    .isEqualTo(1);
+            assertThat(cluster.get("/v1/accounts/ar-u23/balances?asset=BTC").json().get("balances").get(0).get("available").asText())
+                    .isEqualTo("23");
         }
     }
 

@@ -25,6 +25,17 @@ public final class ByteReader {
         return end - position;
     }
 
+    /** Where the next read starts, as an index into the array read. */
+    public int position() {
+        return position;
+    }
+
+    /** Passes over {@code count} bytes (read elsewhere, such as a slice decoded by another reader). */
+    public void skip(int count) {
+        need(count);
+        position += count;
+    }
+
     private void need(int count) {
         if (count < 0 || position + count > end) {
             throw new IllegalArgumentException("record ends early: need " + count + " bytes at " + position + ", have " + (end - position));

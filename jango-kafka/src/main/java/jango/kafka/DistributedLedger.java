@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.AbstractMap;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -183,6 +185,10 @@ public final class DistributedLedger implements Ledger {
         BatchOrder order = new BatchOrder(shards, commands);
         List<CompletableFuture<Sent>> sent = new ArrayList<>(commands.size());
         List<CompletableFuture<Outcome>> answers = new ArrayList<>(commands.size());
+        // The commands sent right away, one record per shard; -1: sent alone or not yet.
+        int[] packedOn = new int[commands.size()];
+        Arrays.fill(packedOn, -1);
+        Map<Integer, Pack> packs = new HashMap<>();
         try {
             for (int i = 0; i < commands.size(); i++) {
                 Command command = commands.get(i);
@@ -202,26 +208,59 @@ public final class DistributedLedger implements Ledger {
                     before[w] = order.handOffSuffices(earlier, i) ? sent.get(earlier)
                             : order.crosses(earlier) ? answers.get(earlier)
                             : sent.get(earlier).thenCompose(Sent::acknowledged);
-                    ready &= before[w].isDone();
+                    // Handed to the producer, or about to be in a record that this command can join after it.
+                    ready &= before[w].isDone() || order.handOffSuffices(earlier, i) && packedOn[earlier] >= 0;
                 }
                 String releaseOwner = order.releaseOwner(i);
-                CompletableFuture<Sent> handed = ready ? CompletableFuture.completedFuture(send(command, releaseOwner))
-                        // Whatever became of them (applied, refused, 503): the command is applied on its own, as in embedded mode.
-                        : CompletableFuture.allOf(before).handleAsync((ignored, error) -> send(command, releaseOwner), deferredSends);
+                CompletableFuture<Sent> handed = null;
+                if (ready) {
+                    Route route = route(command, releaseOwner);
+                    if (joinsAfter(dependsOn, before, packedOn, route.shard())) {
+                        Pack pack = packs.computeIfAbsent(route.shard(), shard -> new Pack(route));
+                        if (pack.full()) {
+                            pack.send();
+                            pack = new Pack(route);
+                            packs.put(route.shard(), pack);
+                        }
+                        handed = pack.add(command);
+                        packedOn[i] = route.shard();
+                    }
+                }
+                if (handed == null) {
+                    // Whatever became of them (applied, refused, 503): the command is applied on its own, as in embedded mode.
+                    handed = CompletableFuture.allOf(before).handleAsync((ignored, error) -> send(command, releaseOwner), deferredSends);
+                }
                 sent.add(handed);
                 answers.add(handed.thenCompose(Sent::answer));
             }
+            for (Pack pack : packs.values()) {
+                pack.send();
+            }
         } catch (LedgerUnavailableException e) {
+            packs.values().forEach(pack -> pack.abandon(e));
             return CompletableFuture.failedFuture(e);
         }
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
                 .thenApply(ignored -> answers.stream().map(CompletableFuture::join).toList());
     }
 
+    /** Whether every earlier command this one waits for was handed over, or waits in the record for {@code shard} it would join. */
+    private static boolean joinsAfter(int[] dependsOn, CompletableFuture<?>[] before, int[] packedOn, int shard) {
+        for (int w = 0; w < dependsOn.length; w++) {
+            if (!before[w].isDone() && packedOn[dependsOn[w]] != shard) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** A command handed to the producer: its answer, and the broker's acknowledgement of it. */
     private record Sent(CompletableFuture<Outcome> answer, CompletableFuture<Void> acknowledged) {
     }
 
+    /** Where a command goes: its shard's partition, keyed by the owner that placed it there. */
+    private record Route(int shard, String owner) {
+    }
     /**
      * Assets are global: the store decides a code's scale once for all shards, then the registration
      * goes into every shard's log (acknowledged by the broker before the answer), so each shard's
@@ -260,13 +299,20 @@ public final class DistributedLedger implements Ledger {
                 + registration.scale(), registration.scale());
     }
 
+    /** A command that waited for earlier ones of its batch goes alone, in a record of its own. */
+    private Sent send(Command command, String releaseOwner) {
+        Pack pack = new Pack(route(command, releaseOwner));
+        CompletableFuture<Sent> handed = pack.add(command);
+        pack.send();
+        return handed.join();
+    }
+
     /**
      * @param releaseOwner for a release, its hold's account when an earlier command of the batch
      *                     named the hold (it may not be stored yet); null: looked up
      */
-    private Sent send(Command command, String releaseOwner) {
+    private Route route(Command command, String releaseOwner) {
         String owner = Shards.keyOwner(command);
-        int shard;
         if (owner == null && releaseOwner != null) {
             owner = releaseOwner;
         } else if (owner == null) {
@@ -276,45 +322,112 @@ public final class DistributedLedger implements Ledger {
             HoldView hold = readStore(() -> store.hold(holdId));
             owner = hold == null ? holdId : hold.account();
         }
-        shard = shards.of(owner);
+        int shard = shards.of(owner);
         String halt = writer.haltReason(shard);
         if (halt != null) {
             throw new LedgerUnavailableException(Code.SHARD_HALTED, "shard " + shard + " halted: " + halt, 5);
         }
-        long correlation = correlations.incrementAndGet();
-        CompletableFuture<Outcome> answer = new CompletableFuture<>();
-        CompletableFuture<Void> acknowledged = new CompletableFuture<>();
-        pending.put(correlation, answer);
-        int target = shard;
-        try {
-            producer.send(new ProducerRecord<>(config.commandsTopic(), shard, owner,
-                            Wire.command(config.instanceId(), correlation, clockMicros.getAsLong(), command)),
-                    (metadata, error) -> {
-                        if (error == null) {
-                            acknowledged.complete(null);
-                        } else {
-                            acknowledged.completeExceptionally(error);
-                            CompletableFuture<Outcome> waiting = pending.remove(correlation);
-                            if (waiting != null) {
-                                waiting.completeExceptionally(new LedgerUnavailableException(Code.UNAVAILABLE,
-                                        "the broker did not take the command (it may still be applied; retry with the same id): " + error, 1));
-                            }
-                        }
-                    });
-        } catch (KafkaException e) {
-            // No broker metadata within max.block.ms, or the producer is closing: nothing was sent.
-            pending.remove(correlation);
-            throw new LedgerUnavailableException(Code.UNAVAILABLE, "the broker is unavailable: " + e.getMessage(), 1);
+        return new Route(shard, owner);
+    }
+
+    /**
+     * Commands of one batch for one shard, sent as one record ({@link Wire.Pack}): each waits for
+     * its own answer under its own correlation; the broker acknowledges them together. Handed to the
+     * producer once the batch was gone through (or when the record is full), so the commands of a
+     * batch that wait for nothing cross the producer, the broker and the shard's poll once per shard.
+     */
+    private final class Pack {
+        /**
+         * A record stays well under the producer's and the broker's 1 MiB default for a request and a
+         * message (a command's encoding may be longer than its JSON); at about 1,000 commands a
+         * record, what is paid per record is already spread thin.
+         */
+        private static final int MAX_BYTES = 128 * 1024;
+
+        private final Route route;
+        private final Wire.Pack record;
+        /** Each command's correlation, in the record's order. */
+        private final List<Long> numbers = new ArrayList<>();
+        private final List<CompletableFuture<Outcome>> answers = new ArrayList<>();
+        private final List<CompletableFuture<Sent>> handed = new ArrayList<>();
+        private boolean sent;
+
+        Pack(Route route) {
+            this.route = route;
+            this.record = new Wire.Pack(config.instanceId(), clockMicros.getAsLong());
         }
-        return new Sent(answer.orTimeout(config.answerTimeout().toMillis(), TimeUnit.MILLISECONDS).exceptionally(error -> {
+
+        boolean full() {
+            return record.bytes() >= MAX_BYTES;
+        }
+
+        /** Completes once the record is handed to the producer. */
+        CompletableFuture<Sent> add(Command command) {
+            long correlation = correlations.incrementAndGet();
+            record.add(correlation, command);
+            CompletableFuture<Outcome> answer = new CompletableFuture<>();
+            pending.put(correlation, answer);
+            numbers.add(correlation);
+            answers.add(answer);
+            CompletableFuture<Sent> sent = new CompletableFuture<>();
+            handed.add(sent);
+            return sent;
+        }
+
+        void send() {
+            if (sent) {
+                return;
+            }
+            CompletableFuture<Void> acknowledged = new CompletableFuture<>();
+            try {
+                producer.send(new ProducerRecord<>(config.commandsTopic(), route.shard(), route.owner(), record.toByteArray()),
+                        (metadata, error) -> {
+                            if (error == null) {
+                                acknowledged.complete(null);
+                                return;
+                            }
+                            acknowledged.completeExceptionally(error);
+                            for (long correlation : numbers) {
+                                CompletableFuture<Outcome> waiting = pending.remove(correlation);
+                                if (waiting != null) {
+                                    waiting.completeExceptionally(new LedgerUnavailableException(Code.UNAVAILABLE,
+                                            "the broker did not take the command (it may still be applied; retry with the same id): " + error, 1));
+                                }
+                            }
+                        });
+            } catch (KafkaException e) {
+                // No broker metadata within max.block.ms, or the producer is closing: nothing was sent.
+                LedgerUnavailableException unavailable = new LedgerUnavailableException(Code.UNAVAILABLE,
+                        "the broker is unavailable: " + e.getMessage(), 1);
+                abandon(unavailable);
+                throw unavailable;
+            }
+            sent = true;
+            for (int i = 0; i < handed.size(); i++) {
+                handed.get(i).complete(new Sent(withTimeout(answers.get(i), numbers.get(i), route.shard()), acknowledged));
+            }
+        }
+
+        /** Not sent (when it was, its answers still come): nothing waits for them, and what waits for the hand-over learns why. */
+        void abandon(LedgerUnavailableException why) {
+            if (sent) {
+                return;
+            }
+            numbers.forEach(pending::remove);
+            handed.forEach(sent -> sent.completeExceptionally(why));
+        }
+    }
+
+    private CompletableFuture<Outcome> withTimeout(CompletableFuture<Outcome> answer, long correlation, int shard) {
+        return answer.orTimeout(config.answerTimeout().toMillis(), TimeUnit.MILLISECONDS).exceptionally(error -> {
             pending.remove(correlation);
             Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof TimeoutException) {
-                throw new LedgerUnavailableException(Code.UNAVAILABLE, "no answer from shard " + target + " within "
+                throw new LedgerUnavailableException(Code.UNAVAILABLE, "no answer from shard " + shard + " within "
                         + config.answerTimeout().toSeconds() + " s; it may still be applied: retry with the same id", 1);
             }
             throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
-        }), acknowledged);
+        });
     }
 
     /**
@@ -340,8 +453,9 @@ public final class DistributedLedger implements Ledger {
                         if (!config.instanceId().equals(Wire.replyTo(record.value()))) {
                             continue;
                         }
-                        Wire.Event event = Wire.readEvent(record.value());
-                        answer(event.outcome(), event.correlation());
+                        for (Wire.Event event : Wire.readEvents(record.value())) {
+                            answer(event.outcome(), event.correlation());
+                        }
                     } catch (RuntimeException e) {
                         // One answer this code cannot read (another version's) must not end the thread
                         // that answers every caller, nor drop the rest of the poll: its caller times out.

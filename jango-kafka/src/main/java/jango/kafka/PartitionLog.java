@@ -23,8 +23,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -35,17 +37,20 @@ import java.util.function.ObjLongConsumer;
  * the broker already made durable. The driver polls the consumer and {@link #offer}s each
  * partition's records here; {@link #next} hands them over in offset order, never with a gap (a gap
  * or an unreadable record halts the shard), after fetching what the batch's ids already have in
- * the store. Answers go out through the outbox, in the same transaction as the state: an event for
- * whoever waits on another instance (callers on this one are answered in memory after the commit),
+ * the store. Answers go out through the outbox, in the same transaction as the state: one event
+ * record per batch for the callers waiting on each other instance (callers on this one are answered
+ * in memory after the commit),
  * and the records of the protocol by which a transfer between shards reserves, then
  * takes (docs/distributed.md), for the logs of the other shards.
  * Ticks (hold expiries) are records too, produced to the partition, so the log alone rebuilds the
  * shard.
  */
 final class PartitionLog implements CommandLog {
-    /** Most records one batch applies (one PostgreSQL transaction). */
+    /** Most entries one batch applies (one PostgreSQL transaction), give or take the last record's pack. */
     private static final int MAX_BATCH = 10_000;
     private static final long TICK_AGAIN_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** An answers record stays well under the broker's 1 MiB default for a message (a batch's answers may be more). */
+    private static final int MAX_EVENT_PACK_BYTES = 256 * 1024;
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
     private static final Duration OFFSETS_TIMEOUT = Duration.ofSeconds(2);
     private static final String NOT_THIS_LOG = "this is not the log the state was built from (the topic was deleted"
@@ -77,6 +82,8 @@ final class PartitionLog implements CommandLog {
     private final ObjLongConsumer<Outcome> localAnswers;
     /** The answers of this batch for callers waiting on this instance (until the commit). */
     private final List<LocalAnswer> localOutcomes = new ArrayList<>();
+    /** The answers of this batch for callers waiting on other instances, by instance (until {@link #batchApplied}). */
+    private final Map<String, Wire.EventPack> remoteAnswers = new LinkedHashMap<>();
     private long tickProducedNanos;
     private volatile boolean loaded;
 
@@ -119,6 +126,7 @@ final class PartitionLog implements CommandLog {
     public void next(LogBatch batch, long timeoutMs) throws IOException {
         batch.clear();
         localOutcomes.clear();
+        remoteAnswers.clear();
         taken = 0;
         if (!positionChecked) {
             positionChecked = checkHolds(nextOffset);
@@ -130,8 +138,8 @@ final class PartitionLog implements CommandLog {
         Set<String> holdIds = new LinkedHashSet<>();
         long offset = nextOffset;
         for (ConsumerRecord<String, byte[]> record : records) {
-            if (batch.size() == MAX_BATCH) {
-                break;
+            if (batch.size() >= MAX_BATCH) {
+                break; // a record is taken whole (a pack may go past the bound): the position stays an offset
             }
             taken++;
             if (record.offset() < offset) {
@@ -144,14 +152,16 @@ final class PartitionLog implements CommandLog {
             if (record.offset() > offset) {
                 throw new Corrupt("log gap on shard " + shard + ": expected offset " + offset + ", got " + record.offset());
             }
-            Wire.CommandRecord read;
+            List<Wire.CommandRecord> entries;
             try {
-                read = Wire.readCommand(record.value(), record.timestamp());
+                entries = Wire.readCommands(record.value(), record.timestamp());
             } catch (RuntimeException e) {
                 throw new Corrupt("unreadable record at offset " + record.offset() + " of shard " + shard + ": " + e.getMessage());
             }
-            add(batch, read);
-            namedIds(read.command(), commandIds, holdIds);
+            for (Wire.CommandRecord read : entries) {
+                add(batch, read);
+                namedIds(read.command(), commandIds, holdIds);
+            }
             offset = record.offset() + 1;
         }
         if (batch.isEmpty()) {
@@ -222,7 +232,7 @@ final class PartitionLog implements CommandLog {
         for (int i = 0; i < applied.finishedCount(); i++) {
             Applied.Finished finished = applied.finished(i);
             for (TransferCallers.Answer answer : callers.finished(finished.transferId(), finished.outcome())) {
-                routeAnswer(finished.transferId(), answer.replyTo(), answer.correlation(), answer.outcome());
+                routeAnswer(answer.replyTo(), answer.correlation(), answer.outcome());
             }
         }
     }
@@ -238,7 +248,7 @@ final class PartitionLog implements CommandLog {
             default -> applied.outcome();
         };
         if (outcome != null) {
-            routeAnswer(applied.commandId(), replyTo, correlation, outcome);
+            routeAnswer(replyTo, correlation, outcome);
         }
     }
 
@@ -252,12 +262,28 @@ final class PartitionLog implements CommandLog {
      * the relay's read and delete, a record on the broker and every instance's read of it are spent
      * only on callers elsewhere.
      */
-    private void routeAnswer(String key, String replyTo, long correlation, Outcome outcome) {
+    private void routeAnswer(String replyTo, long correlation, Outcome outcome) {
         if (replyTo.equals(instanceId)) {
             localOutcomes.add(new LocalAnswer(outcome, correlation));
-        } else {
-            state.publish(new ShardStore.OutboxMessage(0, shard, "events", -1, key, Wire.event(replyTo, correlation, outcome)));
+            return;
         }
+        Wire.EventPack pack = remoteAnswers.computeIfAbsent(replyTo, Wire.EventPack::new);
+        pack.add(correlation, outcome);
+        if (pack.bytes() >= MAX_EVENT_PACK_BYTES) {
+            publish(pack);
+            remoteAnswers.remove(replyTo);
+        }
+    }
+
+    /** The answers for callers on other instances go out with the commit: one outbox row (one event record) per instance. */
+    @Override
+    public void batchApplied(LogBatch batch) {
+        remoteAnswers.values().forEach(this::publish);
+        remoteAnswers.clear();
+    }
+
+    private void publish(Wire.EventPack pack) {
+        state.publish(new ShardStore.OutboxMessage(0, shard, "events", -1, pack.replyTo(), pack.toByteArray()));
     }
 
     private record LocalAnswer(Outcome outcome, long correlation) {
@@ -314,6 +340,7 @@ final class PartitionLog implements CommandLog {
             answerLocalCallers();
         }
         localOutcomes.clear(); // not committed: the entries come again and answer again
+        remoteAnswers.clear();
         taken = 0;
         callers.uncommitted(); // the entries after the position come again, and wait again
         nextOffset = position;
@@ -366,6 +393,7 @@ final class PartitionLog implements CommandLog {
         consumer.pause(List.of(partition));
         records.clear();
         localOutcomes.clear();
+        remoteAnswers.clear();
         taken = 0;
         loaded = false;
     }

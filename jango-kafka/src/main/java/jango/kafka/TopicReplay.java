@@ -42,7 +42,7 @@ public final class TopicReplay {
 
     /**
      * As above, into {@code engine} (fresh, over the archive the caller chose), telling
-     * {@code beforeBatch} the records of each poll before any of them is applied (an archive over a
+     * {@code beforeBatch} the entries of each poll's records before any of them is applied (an archive over a
      * store fetches the ids they name in one query, as the shard writer does). The engine must be
      * made with the shard's map ({@link Shards#map}), so transfers between shards run as the writer ran them.
      */
@@ -64,7 +64,7 @@ public final class TopicReplay {
                     if (record.offset() != next) {
                         throw new IllegalStateException("shard " + shard + ": offset " + record.offset() + " after " + (next - 1));
                     }
-                    batch.add(Wire.readCommand(record.value(), record.timestamp()));
+                    batch.addAll(Wire.readCommands(record.value(), record.timestamp()));
                     next = record.offset() + 1;
                 }
                 if (!batch.isEmpty()) {

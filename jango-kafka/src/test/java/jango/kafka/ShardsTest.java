@@ -90,6 +90,52 @@ class ShardsTest {
         assertThat(read.outcome().result()).isEqualTo(result);
     }
 
+    @Test
+    void aPackCarriesEachCommandWithItsOwnCorrelationAndFingerprint() {
+        Command first = transfer(leg("alice", "bob"));
+        Command second = new Command.Deposit("d", "alice", "BTC", Decimal.parse("2.5", false));
+        Wire.Pack pack = new Wire.Pack("i-1", 1_700_000_000_000_001L);
+        pack.add(7, first);
+        pack.add(9, second);
+        byte[] value = pack.toByteArray();
+        List<Wire.CommandRecord> entries = Wire.readCommands(value, 0);
+        assertThat(entries).extracting(Wire.CommandRecord::command).containsExactly(first, second);
+        assertThat(entries).extracting(Wire.CommandRecord::correlation).containsExactly(7L, 9L);
+        assertThat(entries).allSatisfy(entry -> {
+            assertThat(entry.replyTo()).isEqualTo("i-1");
+            assertThat(entry.atMicros()).isEqualTo(1_700_000_000_000_001L);
+            assertThat(java.util.Arrays.copyOfRange(entry.value(), entry.offset(), entry.offset() + entry.length()))
+                    .as("the fingerprint is a slice of the record").isEqualTo(jango.engine.CommandCodec.encode(entry.command()));
+        });
+        assertThat(Wire.readCommands(Wire.command("a", 42, 5, first), 0)).extracting(Wire.CommandRecord::command)
+                .as("a record of one command reads as one entry").containsExactly(first);
+
+        byte[] trailing = java.util.Arrays.copyOf(value, value.length + 1);
+        assertThatThrownBy(() -> Wire.readCommands(trailing, 0)).hasMessageContaining("1 bytes after the record's 2 entries");
+        byte[] cut = java.util.Arrays.copyOf(value, value.length - 3);
+        assertThatThrownBy(() -> Wire.readCommands(cut, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Wire.readCommands(new Wire.Pack("i-1", 1).toByteArray(), 0))
+                .hasMessageContaining("a pack of 0 commands");
+    }
+
+    @Test
+    void anEventPackCarriesEachAnswerWithItsCorrelation() {
+        Result refused = new Result("t", Status.REJECTED, Reason.INSUFFICIENT_FUNDS, "no", 7, 9, List.of());
+        Wire.EventPack pack = new Wire.EventPack("i-2");
+        pack.add(11, new Outcome(Outcome.Kind.NEW, refused, null, -1));
+        pack.add(12, new Outcome(Outcome.Kind.UNAVAILABLE, null, "too many in flight", -1));
+        byte[] value = pack.toByteArray();
+        assertThat(Wire.replyTo(value)).as("read without the events").isEqualTo("i-2");
+        List<Wire.Event> events = Wire.readEvents(value);
+        assertThat(events).extracting(Wire.Event::correlation).containsExactly(11L, 12L);
+        assertThat(events.get(0).outcome().result()).isEqualTo(refused);
+        assertThat(events.get(1).outcome().message()).isEqualTo("too many in flight");
+        assertThat(Wire.readEvents(Wire.event("i-2", 5, new Outcome(Outcome.Kind.NEW, refused, null, -1))))
+                .as("a record of one answer reads as one event").extracting(Wire.Event::correlation).containsExactly(5L);
+        assertThatThrownBy(() -> Wire.readEvents(java.util.Arrays.copyOf(value, value.length + 2)))
+                .hasMessageContaining("2 bytes after the record's 2 entries");
+    }
+
     private static Leg leg(String from, String to) {
         return new Leg(from, to, "BTC", Decimal.parse("1", false), null);
     }

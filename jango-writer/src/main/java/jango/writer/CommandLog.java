@@ -33,6 +33,13 @@ public interface CommandLog {
     /** Entry {@code index} of the batch was applied; {@code applied} is valid during this call only. */
     void applied(LogBatch batch, int index, Applied applied);
 
+    /**
+     * Every entry of the batch was applied, and it is not committed yet: what the log sends with the
+     * commit (what it gathered over the entries) goes to the store now.
+     */
+    default void batchApplied(LogBatch batch) {
+    }
+
     /** The batch is applied and committed: answer whoever waits for its entries. */
     void answer(LogBatch batch);
 

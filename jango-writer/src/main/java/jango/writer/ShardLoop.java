@@ -193,6 +193,7 @@ public final class ShardLoop {
             store.applied(applied);
             commandLog.applied(batch, i, applied);
         }
+        commandLog.batchApplied(batch);
     }
 
     /** The store's committed state, and the log moved back to it; false when that failed too. */
