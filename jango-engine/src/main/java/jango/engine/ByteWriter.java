@@ -128,6 +128,12 @@ public final class ByteWriter {
         return true;
     }
 
+    /** Overwrites 8 bytes at {@code position} (for values known only after writing). */
+    public void putLong(int position, long value) {
+        putInt(position, (int) (value >>> 32));
+        putInt(position + 4, (int) value);
+    }
+
     /** Overwrites 4 bytes at {@code position} (for lengths known only after writing). */
     public void putInt(int position, int value) {
         bytes[position] = (byte) (value >>> 24);

@@ -337,13 +337,6 @@ public final class DistributedLedger implements Ledger {
      * batch that wait for nothing cross the producer, the broker and the shard's poll once per shard.
      */
     private final class Pack {
-        /**
-         * A record stays well under the producer's and the broker's 1 MiB default for a request and a
-         * message (a command's encoding may be longer than its JSON); at about 1,000 commands a
-         * record, what is paid per record is already spread thin.
-         */
-        private static final int MAX_BYTES = 128 * 1024;
-
         private final Route route;
         private final Wire.Pack record;
         /** Each command's correlation, in the record's order. */
@@ -358,7 +351,7 @@ public final class DistributedLedger implements Ledger {
         }
 
         boolean full() {
-            return record.bytes() >= MAX_BYTES;
+            return record.full();
         }
 
         /** Completes once the record is handed to the producer. */

@@ -49,8 +49,6 @@ final class PartitionLog implements CommandLog {
     /** Most entries one batch applies (one PostgreSQL transaction), give or take the last record's pack. */
     private static final int MAX_BATCH = 10_000;
     private static final long TICK_AGAIN_NANOS = TimeUnit.SECONDS.toNanos(2);
-    /** An answers record stays well under the broker's 1 MiB default for a message (a batch's answers may be more). */
-    private static final int MAX_EVENT_PACK_BYTES = 256 * 1024;
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
     private static final Duration OFFSETS_TIMEOUT = Duration.ofSeconds(2);
     private static final String NOT_THIS_LOG = "this is not the log the state was built from (the topic was deleted"
@@ -84,6 +82,10 @@ final class PartitionLog implements CommandLog {
     private final List<LocalAnswer> localOutcomes = new ArrayList<>();
     /** The answers of this batch for callers waiting on other instances, by instance (until {@link #batchApplied}). */
     private final Map<String, Wire.EventPack> remoteAnswers = new LinkedHashMap<>();
+    /** The records of the protocol between shards this batch sends, by destination shard (until {@link #batchApplied}). */
+    private final Map<Integer, Wire.Pack> protocolSends = new LinkedHashMap<>();
+    /** The time of the last entry of the batch that sent a protocol record. */
+    private long protocolSendsAt;
     private long tickProducedNanos;
     private volatile boolean loaded;
 
@@ -127,6 +129,7 @@ final class PartitionLog implements CommandLog {
         batch.clear();
         localOutcomes.clear();
         remoteAnswers.clear();
+        protocolSends.clear();
         taken = 0;
         if (!positionChecked) {
             positionChecked = checkHolds(nextOffset);
@@ -223,11 +226,20 @@ final class PartitionLog implements CommandLog {
         if (!replyTo[index].isEmpty()) {
             answerCaller(applied, kind, replyTo[index], correlation[index]);
         }
-        // A transfer between shards: the records this entry sends go out with its commit, in order per shard.
+        // A transfer between shards: the records this entry sends go out with the batch's commit, in order per shard.
         for (int i = 0; i < applied.sendCount(); i++) {
             Applied.Send send = applied.send(i);
-            state.publish(new ShardStore.OutboxMessage(0, shard, "commands", send.shard(), send.command().transferId(),
-                    Wire.command("", 0, applied.atMicros(), send.command())));
+            Wire.Pack pack = protocolSends.get(send.shard());
+            if (pack != null && pack.full()) {
+                publish(send.shard(), pack);
+                pack = null;
+            }
+            if (pack == null) {
+                pack = new Wire.Pack("", applied.atMicros());
+                protocolSends.put(send.shard(), pack);
+            }
+            pack.add(0, send.command());
+            protocolSendsAt = applied.atMicros();
         }
         for (int i = 0; i < applied.finishedCount(); i++) {
             Applied.Finished finished = applied.finished(i);
@@ -269,21 +281,36 @@ final class PartitionLog implements CommandLog {
         }
         Wire.EventPack pack = remoteAnswers.computeIfAbsent(replyTo, Wire.EventPack::new);
         pack.add(correlation, outcome);
-        if (pack.bytes() >= MAX_EVENT_PACK_BYTES) {
+        if (pack.full()) {
             publish(pack);
             remoteAnswers.remove(replyTo);
         }
     }
 
-    /** The answers for callers on other instances go out with the commit: one outbox row (one event record) per instance. */
+    /**
+     * What the batch sends goes out with its commit, one outbox row (one record) per destination:
+     * the answers for each other instance's callers, and the protocol's records for each other
+     * shard, stamped with the time of the last entry that sent one (a record is never stamped
+     * before what sent it; the receiving shard applies it at that time or its own last, whichever
+     * is later).
+     */
     @Override
     public void batchApplied(LogBatch batch) {
         remoteAnswers.values().forEach(this::publish);
         remoteAnswers.clear();
+        for (Map.Entry<Integer, Wire.Pack> sends : protocolSends.entrySet()) {
+            publish(sends.getKey(), sends.getValue());
+        }
+        protocolSends.clear();
     }
 
     private void publish(Wire.EventPack pack) {
         state.publish(new ShardStore.OutboxMessage(0, shard, "events", -1, pack.replyTo(), pack.toByteArray()));
+    }
+
+    private void publish(int toShard, Wire.Pack pack) {
+        pack.stamp(protocolSendsAt);
+        state.publish(new ShardStore.OutboxMessage(0, shard, "commands", toShard, "", pack.toByteArray()));
     }
 
     private record LocalAnswer(Outcome outcome, long correlation) {
@@ -341,6 +368,7 @@ final class PartitionLog implements CommandLog {
         }
         localOutcomes.clear(); // not committed: the entries come again and answer again
         remoteAnswers.clear();
+        protocolSends.clear();
         taken = 0;
         callers.uncommitted(); // the entries after the position come again, and wait again
         nextOffset = position;
@@ -394,6 +422,7 @@ final class PartitionLog implements CommandLog {
         records.clear();
         localOutcomes.clear();
         remoteAnswers.clear();
+        protocolSends.clear();
         taken = 0;
         loaded = false;
     }

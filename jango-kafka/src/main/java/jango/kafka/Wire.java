@@ -65,6 +65,13 @@ public final class Wire {
      * {@code 3, replyTo, atMicros, count, count x (correlation, length, command)}.
      */
     public static final class Pack {
+        /**
+         * Bytes a pack is closed at: a record stays well under the producer's and the broker's 1 MiB
+         * default for a request and a message (a command's encoding may be longer than its JSON), and
+         * at about 1,000 commands a record what is paid per record is already spread thin.
+         */
+        public static final int MAX_BYTES = 128 * 1024;
+
         private final ByteWriter out = new ByteWriter(512);
         private final int countAt;
         private int count;
@@ -86,13 +93,14 @@ public final class Wire {
             count++;
         }
 
-        public int count() {
-            return count;
+        /** Whether the record reached {@link #MAX_BYTES}: it goes as it is, and a new one takes what follows. */
+        public boolean full() {
+            return out.size() >= MAX_BYTES;
         }
 
-        /** The record's size so far. */
-        public int bytes() {
-            return out.size();
+        /** Stamps the record with another time than the one it was made with. */
+        public void stamp(long atMicros) {
+            out.putLong(countAt - 8, atMicros);
         }
 
         public byte[] toByteArray() {
@@ -173,6 +181,9 @@ public final class Wire {
      * instance's read of the events topic are paid once for them.
      */
     public static final class EventPack {
+        /** Bytes a pack is closed at, well under the broker's 1 MiB default for a message (a batch's answers may be more). */
+        public static final int MAX_BYTES = 256 * 1024;
+
         private final ByteWriter out = new ByteWriter(1024);
         private final String replyTo;
         private final int countAt;
@@ -195,12 +206,8 @@ public final class Wire {
             return replyTo;
         }
 
-        public int count() {
-            return count;
-        }
-
-        public int bytes() {
-            return out.size();
+        public boolean full() {
+            return out.size() >= MAX_BYTES;
         }
 
         public byte[] toByteArray() {
