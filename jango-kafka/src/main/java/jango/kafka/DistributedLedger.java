@@ -261,6 +261,7 @@ public final class DistributedLedger implements Ledger {
     /** Where a command goes: its shard's partition, keyed by the owner that placed it there. */
     private record Route(int shard, String owner) {
     }
+
     /**
      * Assets are global: the store decides a code's scale once for all shards, then the registration
      * goes into every shard's log (acknowledged by the broker before the answer), so each shard's

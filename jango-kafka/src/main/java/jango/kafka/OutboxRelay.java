@@ -30,17 +30,26 @@ import java.util.concurrent.TimeUnit;
  * transaction at most every {@link #DELETE_EVERY_MS} ms (and when the relay is idle), not one per
  * round. A shard taken (again) starts from its first row: rows published but not yet deleted are
  * published again, which every consumer already tolerates.
+ *
+ * <p>A commit wakes the relay for its own shard, and only that shard's outbox is read then (reading
+ * every owned shard's on every commit was half the relay's reads, most of them empty); the sweep
+ * reads every owned shard.
  */
 final class OutboxRelay implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
     private static final int ROWS_PER_ROUND = 5_000;
     static final long DELETE_EVERY_MS = 200;
+    /** Every owned shard's outbox is read at least this often (rows a crashed owner left, a wake-up lost to a failure). */
+    private static final long SWEEP_EVERY_MS = 500;
 
     private final DistributedConfig config;
     private final ShardStore store;
     private final KafkaProducer<String, byte[]> producer;
     private final Set<Integer> shards = ConcurrentHashMap.newKeySet();
     private final Semaphore wakeups = new Semaphore(0);
+    /** Shards committed to since the relay last read their outbox. */
+    private final Set<Integer> committed = ConcurrentHashMap.newKeySet();
+    private long lastSweepNanos = System.nanoTime();
     /** Per owned shard: the id of the last row the broker acknowledged (relay thread; reset when the shard is taken). */
     private final Map<Integer, Long> publishedUpTo = new ConcurrentHashMap<>();
     /** Per shard: acknowledged rows not yet deleted (relay thread only). */
@@ -64,7 +73,9 @@ final class OutboxRelay implements Runnable {
         publishedUpTo.remove(shard);
     }
 
-    void wake() {
+    /** Shard {@code shard} committed: its new rows are published now, not at the next sweep. */
+    void wake(int shard) {
+        committed.add(shard);
         if (wakeups.availablePermits() == 0) {
             wakeups.release();
         }
@@ -79,13 +90,21 @@ final class OutboxRelay implements Runnable {
     public void run() {
         while (running) {
             try {
-                wakeups.tryAcquire(500, TimeUnit.MILLISECONDS);
+                wakeups.tryAcquire(SWEEP_EVERY_MS, TimeUnit.MILLISECONDS);
                 wakeups.drainPermits();
             } catch (InterruptedException e) {
                 return;
             }
+            boolean sweep = System.nanoTime() - lastSweepNanos >= TimeUnit.MILLISECONDS.toNanos(SWEEP_EVERY_MS);
+            if (sweep) {
+                lastSweepNanos = System.nanoTime();
+            }
             boolean idle = true;
             for (int shard : List.copyOf(shards)) {
+                // Taken off before the read: a commit made while it reads marks the shard again.
+                if (!committed.remove(shard) && !sweep) {
+                    continue;
+                }
                 try {
                     int published;
                     while (running && (published = publish(shard)) > 0) {

@@ -321,7 +321,7 @@ final class PartitionLog implements CommandLog {
         nextOffset = takenUpTo;
         dropTaken();
         callers.committed();
-        relay.wake();
+        relay.wake(shard);
         answerLocalCallers();
     }
 

@@ -61,7 +61,8 @@ public final class Wire {
     }
 
     /**
-     * The commands of one shard from one callers' batch, as one record on the shard's partition:
+     * The commands of one shard from one callers' batch, or the protocol records one shard's commit
+     * sends another (reply-to empty, correlations 0), as one record on the shard's partition:
      * {@code 3, replyTo, atMicros, count, count x (correlation, length, command)}.
      */
     public static final class Pack {
