@@ -132,6 +132,19 @@ final class AccountTable {
         }
     }
 
+    /**
+     * Reads what a command reads of the account (its balances, revision and owner id) and returns
+     * something of it: for {@link LookAhead}, which reads ahead so that the misses overlap.
+     */
+    int touch(int slot) {
+        return (int) money[4 * slot] + (int) revisions[slot] + ownerOf[slot] + assetOf[slot];
+    }
+
+    /** The same for the owner: its system flag, and its name's bytes, which the result writes. */
+    int touchOwner(int ownerId) {
+        return ownerNames[ownerId].length() + (ownerSystem[ownerId] ? 1 : 0);
+    }
+
     int count() {
         return count;
     }

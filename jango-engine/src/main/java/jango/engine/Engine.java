@@ -77,7 +77,7 @@ public final class Engine {
         this.undo = new UndoLog(accounts, holds);
         this.applied = new Applied(accounts, assets, crossShard);
         this.invariants = new Invariants(assets, accounts, holds, undo, crossShard, shards);
-        this.lookAhead = new LookAhead(filter, accounts, assets);
+        this.lookAhead = new LookAhead(filter, accounts, assets, holds);
         this.protocol = new ProtocolRules(assets, accounts, holds, undo, invariants, filter, archive, crossShard, shards, applied);
         this.rules = new MoneyRules(assets, accounts, holds, undo, filter, archive, crossShard, protocol, lookAhead);
         this.view = new EngineView(this);

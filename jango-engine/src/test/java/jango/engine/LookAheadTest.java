@@ -43,6 +43,7 @@ class LookAheadTest {
         assertThat(replays).as("the stream repeats ids, so a wrong hash would show").isGreaterThan(50);
         if (off == 0) {
             assertThat(looking.lookAhead.handedOver).as("ids hashed ahead and used").isGreaterThan(ENTRIES / 2);
+            assertThat(looking.lookAhead.slotsHandedOver).as("accounts looked up ahead and used").isGreaterThan(ENTRIES / 2);
         }
     }
 }
