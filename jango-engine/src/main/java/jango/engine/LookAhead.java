@@ -144,10 +144,10 @@ final class LookAhead {
         }
         int sum = 0;
         for (int i = 0; i < count; i++) {
-            sum += filter.firstWordOf(hashes[i]);
+            sum += filter.touch(hashes[i]);
         }
         for (int i = 0; i < newHolds; i++) {
-            sum += filter.firstWordOf(holdHashes[i]);
+            sum += filter.touch(holdHashes[i]);
         }
         for (int i = 0; i < found; i++) {
             int slot = accountSlots[i];
