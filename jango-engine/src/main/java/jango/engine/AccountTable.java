@@ -1,7 +1,6 @@
 package jango.engine;
 
 import org.agrona.collections.Long2LongHashMap;
-import org.agrona.collections.Object2IntHashMap;
 
 import java.util.Arrays;
 
@@ -22,7 +21,7 @@ final class AccountTable {
     static final int HELD_HI = 2;
     static final int HELD_LO = 3;
 
-    private final Object2IntHashMap<String> ownerIds;
+    private final OwnerIndex ownerIds;
     private String[] ownerNames;
     private boolean[] ownerSystem;
     private int ownerCount;
@@ -35,7 +34,7 @@ final class AccountTable {
     private int count;
 
     AccountTable() {
-        ownerIds = new Object2IntHashMap<>(64, 0.65f, NONE);
+        ownerIds = new OwnerIndex();
         ownerNames = new String[64];
         ownerSystem = new boolean[64];
         slotsByKey = new Long2LongHashMap(64, 0.65f, NONE);
@@ -47,9 +46,9 @@ final class AccountTable {
 
     /** A copy to read on another thread (snapshots): plain array and map copies, no per-account objects. */
     private AccountTable(AccountTable from) {
-        ownerIds = new Object2IntHashMap<>(from.ownerIds);
-        ownerNames = Arrays.copyOf(from.ownerNames, from.ownerCount);
-        ownerSystem = Arrays.copyOf(from.ownerSystem, from.ownerCount);
+        ownerIds = from.ownerIds.copy();
+        ownerNames = Arrays.copyOf(from.ownerNames, Math.max(1, from.ownerCount));
+        ownerSystem = Arrays.copyOf(from.ownerSystem, Math.max(1, from.ownerCount));
         ownerCount = from.ownerCount;
         slotsByKey = new Long2LongHashMap(from.slotsByKey);
         money = Arrays.copyOf(from.money, 4 * Math.max(1, from.count));
@@ -68,12 +67,23 @@ final class AccountTable {
     }
 
     int ownerId(String owner) {
-        return ownerIds.getValue(owner);
+        return ownerIds.find(owner, owner.hashCode(), ownerNames);
+    }
+
+    /** As {@link #ownerId(String)}, for the owner's {@link String#hashCode} that the caller has. */
+    int ownerId(String owner, int hash) {
+        return ownerIds.find(owner, hash, ownerNames);
+    }
+
+    /** Reads where the owner of this hash would be found: {@link OwnerIndex#touch}. */
+    int touchOwnerEntry(int hash) {
+        return ownerIds.touch(hash, ownerNames);
     }
 
     /** The owner's id, interning it if new. */
     int internOwner(String owner) {
-        int id = ownerIds.getValue(owner);
+        int hash = owner.hashCode();
+        int id = ownerIds.find(owner, hash, ownerNames);
         if (id != NONE) {
             return id;
         }
@@ -84,7 +94,7 @@ final class AccountTable {
         id = ownerCount++;
         ownerNames[id] = owner;
         ownerSystem[id] = Names.isSystem(owner);
-        ownerIds.put(owner, id);
+        ownerIds.add(hash, id);
         return id;
     }
 
@@ -94,7 +104,7 @@ final class AccountTable {
     }
 
     int slot(String owner, int assetId) {
-        return slot(ownerIds.getValue(owner), assetId);
+        return slot(ownerId(owner), assetId);
     }
 
     /** A new zero account; the caller checked it does not exist. */
@@ -127,7 +137,7 @@ final class AccountTable {
         }
         while (ownerCount > ownersCount) {
             int id = --ownerCount;
-            ownerIds.removeKey(ownerNames[id]);
+            ownerIds.remove(ownerNames[id].hashCode(), id);
             ownerNames[id] = null;
         }
     }

@@ -58,6 +58,7 @@ final class LookAhead {
     private final int[] accountsFrom = new int[MAX + 1];
     private final String[] accountOwners = new String[MAX_ACCOUNTS];
     private final int[] accountAssets = new int[MAX_ACCOUNTS];
+    private final int[] accountOwnerHashes = new int[MAX_ACCOUNTS];
     private final int[] accountOwnerIds = new int[MAX_ACCOUNTS];
     private final int[] accountSlots = new int[MAX_ACCOUNTS];
     /** The holds that settlement legs and releases name, looked up ahead to be touched, not handed over. */
@@ -134,7 +135,14 @@ final class LookAhead {
         // a lookup is a chain of misses (the owner map, then the account map, then the balances),
         // and done one account after another they came one after another (docs/performance.md).
         for (int i = 0; i < found; i++) {
-            accountOwnerIds[i] = accounts.ownerId(accountOwners[i]);
+            accountOwnerHashes[i] = accountOwners[i].hashCode();
+        }
+        int read = 0;
+        for (int i = 0; i < found; i++) {
+            read += accounts.touchOwnerEntry(accountOwnerHashes[i]);
+        }
+        for (int i = 0; i < found; i++) {
+            accountOwnerIds[i] = accounts.ownerId(accountOwners[i], accountOwnerHashes[i]);
         }
         for (int i = 0; i < found; i++) {
             accountSlots[i] = accounts.slot(accountOwnerIds[i], accountAssets[i]);
@@ -142,7 +150,7 @@ final class LookAhead {
         for (int i = 0; i < usedHolds; i++) {
             usedHoldSlots[i] = holds.slot(usedHoldIds[i]);
         }
-        int sum = 0;
+        int sum = read;
         for (int i = 0; i < count; i++) {
             sum += filter.touch(hashes[i]);
         }
