@@ -5,21 +5,32 @@ import org.agrona.collections.Long2LongHashMap;
 import java.util.Arrays;
 
 /**
- * Every account (owner, asset) in dense integer slots, its balance as primitive pairs in arrays:
- * {@code money[4 * slot ..]} holds available hi, available lo, held hi, held lo. Owners are
- * interned to ids once; an account is found by one open-addressing lookup of the key
+ * Every account (owner, asset) in a dense integer slot, all of it in one record of eight longs in
+ * {@code money}, from {@link #at(int)}: available hi, available lo, held hi, held lo, revision,
+ * owner id and asset id ({@code ownerId << 32 | assetId}), 1 for a system owner, one unused. Owners
+ * are interned to ids once; an account is found by one open-addressing lookup of the key
  * {@code ownerId << 20 | assetId}. Nothing here allocates per command; the arrays grow by
  * doubling, bounded by the number of accounts.
+ *
+ * <p>Why one record: at a million accounts every account a command names is a cache miss, one per
+ * array it is spread over. With the balances, revision, owner and asset in four arrays a command
+ * read four or five cache lines per account; a record of 64 bytes is one line (two when the array
+ * does not start on a line: the records start {@link #FIRST} longs in, which puts them on line
+ * boundaries when the array itself starts on one, as a large array does in G1, where it gets
+ * regions of its own). Measured in docs/performance.md ("Lookups in stages").
  *
  * <p>Accounts and owners are only ever added, so the ones a failing command created are the
  * newest: undoing them is cutting the tables back to their earlier counts ({@link #truncate}).
  */
 final class AccountTable {
     static final int NONE = -1;
-    static final int AVAILABLE_HI = 0;
-    static final int AVAILABLE_LO = 1;
-    static final int HELD_HI = 2;
-    static final int HELD_LO = 3;
+    /** Longs per account. */
+    static final int STRIDE = 8;
+    /** Where the first record starts: 6 longs past the array's 16-byte header is 64 bytes in. */
+    static final int FIRST = 6;
+    private static final int REVISION = 4;
+    private static final int OWNER_ASSET = 5;
+    private static final int SYSTEM = 6;
 
     private final OwnerIndex ownerIds;
     private String[] ownerNames;
@@ -28,9 +39,7 @@ final class AccountTable {
 
     private final Long2LongHashMap slotsByKey;
     long[] money;
-    long[] revisions;
-    private int[] ownerOf;
-    private int[] assetOf;
+    private int capacity;
     private int count;
 
     AccountTable() {
@@ -38,10 +47,8 @@ final class AccountTable {
         ownerNames = new String[64];
         ownerSystem = new boolean[64];
         slotsByKey = new Long2LongHashMap(64, 0.65f, NONE);
-        money = new long[4 * 64];
-        revisions = new long[64];
-        ownerOf = new int[64];
-        assetOf = new int[64];
+        capacity = 64;
+        money = new long[FIRST + STRIDE * capacity];
     }
 
     /** A copy to read on another thread (snapshots): plain array and map copies, no per-account objects. */
@@ -51,15 +58,18 @@ final class AccountTable {
         ownerSystem = Arrays.copyOf(from.ownerSystem, Math.max(1, from.ownerCount));
         ownerCount = from.ownerCount;
         slotsByKey = new Long2LongHashMap(from.slotsByKey);
-        money = Arrays.copyOf(from.money, 4 * Math.max(1, from.count));
-        revisions = Arrays.copyOf(from.revisions, Math.max(1, from.count));
-        ownerOf = Arrays.copyOf(from.ownerOf, Math.max(1, from.count));
-        assetOf = Arrays.copyOf(from.assetOf, Math.max(1, from.count));
+        capacity = Math.max(1, from.count);
+        money = Arrays.copyOf(from.money, FIRST + STRIDE * capacity);
         count = from.count;
     }
 
     AccountTable copy() {
         return new AccountTable(this);
+    }
+
+    /** Where the account's record starts in {@code money}. */
+    static int at(int slot) {
+        return FIRST + STRIDE * slot;
     }
 
     private static long key(int ownerId, int assetId) {
@@ -109,16 +119,14 @@ final class AccountTable {
 
     /** A new zero account; the caller checked it does not exist. */
     int create(int ownerId, int assetId) {
-        if (count == revisions.length) {
-            int capacity = count * 2;
-            money = Arrays.copyOf(money, 4 * capacity);
-            revisions = Arrays.copyOf(revisions, capacity);
-            ownerOf = Arrays.copyOf(ownerOf, capacity);
-            assetOf = Arrays.copyOf(assetOf, capacity);
+        if (count == capacity) {
+            capacity = count * 2;
+            money = Arrays.copyOf(money, FIRST + STRIDE * capacity);
         }
         int slot = count++;
-        ownerOf[slot] = ownerId;
-        assetOf[slot] = assetId;
+        int at = at(slot);
+        money[at + OWNER_ASSET] = ((long) ownerId << 32) | assetId;
+        money[at + SYSTEM] = ownerSystem[ownerId] ? 1 : 0;
         slotsByKey.put(key(ownerId, assetId), slot);
         return slot;
     }
@@ -127,13 +135,9 @@ final class AccountTable {
     void truncate(int accountCount, int ownersCount) {
         while (count > accountCount) {
             int slot = --count;
-            slotsByKey.remove(key(ownerOf[slot], assetOf[slot]));
-            int base = 4 * slot;
-            money[base] = 0;
-            money[base + 1] = 0;
-            money[base + 2] = 0;
-            money[base + 3] = 0;
-            revisions[slot] = 0;
+            slotsByKey.remove(key(ownerIdOf(slot), assetOf(slot)));
+            int at = at(slot);
+            Arrays.fill(money, at, at + STRIDE, 0);
         }
         while (ownerCount > ownersCount) {
             int id = --ownerCount;
@@ -143,11 +147,13 @@ final class AccountTable {
     }
 
     /**
-     * Reads what a command reads of the account (its balances, revision and owner id) and returns
-     * something of it: for {@link LookAhead}, which reads ahead so that the misses overlap.
+     * Reads the account's record (its first and last longs: one cache line, or two when the array
+     * does not start on a line) and returns something of it: for {@link LookAhead}, which reads
+     * ahead so that the misses overlap.
      */
     int touch(int slot) {
-        return (int) money[4 * slot] + (int) revisions[slot] + ownerOf[slot] + assetOf[slot];
+        int at = at(slot);
+        return (int) money[at] + (int) money[at + STRIDE - 1];
     }
 
     /** The same for the owner: its system flag, and its name's bytes, which the result writes. */
@@ -164,15 +170,15 @@ final class AccountTable {
     }
 
     int ownerIdOf(int slot) {
-        return ownerOf[slot];
+        return (int) (money[at(slot) + OWNER_ASSET] >>> 32);
     }
 
     int assetOf(int slot) {
-        return assetOf[slot];
+        return (int) money[at(slot) + OWNER_ASSET];
     }
 
     String owner(int slot) {
-        return ownerNames[ownerOf[slot]];
+        return ownerNames[ownerIdOf(slot)];
     }
 
     String ownerName(int ownerId) {
@@ -180,7 +186,7 @@ final class AccountTable {
     }
 
     boolean isSystem(int slot) {
-        return ownerSystem[ownerOf[slot]];
+        return money[at(slot) + SYSTEM] != 0;
     }
 
     boolean isSystemOwner(int ownerId) {
@@ -188,33 +194,45 @@ final class AccountTable {
     }
 
     long availableHi(int slot) {
-        return money[4 * slot];
+        return money[at(slot)];
     }
 
     long availableLo(int slot) {
-        return money[4 * slot + 1];
+        return money[at(slot) + 1];
     }
 
     long heldHi(int slot) {
-        return money[4 * slot + 2];
+        return money[at(slot) + 2];
     }
 
     long heldLo(int slot) {
-        return money[4 * slot + 3];
+        return money[at(slot) + 3];
     }
 
     void setAvailable(int slot, long hi, long lo) {
-        money[4 * slot] = hi;
-        money[4 * slot + 1] = lo;
+        money[at(slot)] = hi;
+        money[at(slot) + 1] = lo;
     }
 
     void setHeld(int slot, long hi, long lo) {
-        money[4 * slot + 2] = hi;
-        money[4 * slot + 3] = lo;
+        money[at(slot) + 2] = hi;
+        money[at(slot) + 3] = lo;
+    }
+
+    long revision(int slot) {
+        return money[at(slot) + REVISION];
+    }
+
+    void setRevision(int slot, long revision) {
+        money[at(slot) + REVISION] = revision;
+    }
+
+    void addRevision(int slot, int delta) {
+        money[at(slot) + REVISION] += delta;
     }
 
     BalanceView view(int slot, AssetTable assets) {
-        return new BalanceView(owner(slot), assets.code(assetOf[slot]), Int128.of(availableHi(slot), availableLo(slot)),
-                Int128.of(heldHi(slot), heldLo(slot)), revisions[slot]);
+        return new BalanceView(owner(slot), assets.code(assetOf(slot)), Int128.of(availableHi(slot), availableLo(slot)),
+                Int128.of(heldHi(slot), heldLo(slot)), revision(slot));
     }
 }

@@ -111,7 +111,7 @@ public final class Applied {
         balances[base + 1] = accounts.availableLo(slot);
         balances[base + 2] = accounts.heldHi(slot);
         balances[base + 3] = accounts.heldLo(slot);
-        balances[base + 4] = accounts.revisions[slot];
+        balances[base + 4] = accounts.revision(slot);
         balances[base + 5] = availableDeltaHi;
         balances[base + 6] = availableDeltaLo;
         balances[base + 7] = heldDeltaHi;

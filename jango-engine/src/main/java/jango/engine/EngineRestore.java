@@ -35,7 +35,7 @@ public final class EngineRestore {
         int slot = accounts.create(ownerId, assetId);
         accounts.setAvailable(slot, available.hi(), available.lo());
         accounts.setHeld(slot, held.hi(), held.lo());
-        accounts.revisions[slot] = revision;
+        accounts.setRevision(slot, revision);
         return this;
     }
 

@@ -1005,7 +1005,7 @@ final class ProtocolRules {
                 // A revision counts an account's history entries (streams, the channel copy and change
                 // events rely on it): a reservation or its return moves money into or out of held
                 // without one, so it keeps the revision; the commit's entry is the next.
-                accounts.revisions[slot]--;
+                accounts.addRevision(slot, -1);
                 applied.keepRevision(i);
             }
         }

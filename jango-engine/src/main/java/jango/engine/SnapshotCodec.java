@@ -108,7 +108,7 @@ public final class SnapshotCodec {
             out.writeLong(accounts.availableLo(slot));
             out.writeLong(accounts.heldHi(slot));
             out.writeLong(accounts.heldLo(slot));
-            out.writeLong(accounts.revisions[slot]);
+            out.writeLong(accounts.revision(slot));
         }
 
         HoldTable holds = engine.holds;

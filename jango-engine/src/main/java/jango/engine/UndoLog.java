@@ -54,7 +54,7 @@ final class UndoLog {
         }
         int i = touchCount++;
         touched[i] = slot;
-        System.arraycopy(accounts.money, 4 * slot, before, 4 * i, 4);
+        System.arraycopy(accounts.money, AccountTable.at(slot), before, 4 * i, 4);
     }
 
     void touchHold(int slot, boolean isNew) {
@@ -97,7 +97,7 @@ final class UndoLog {
     /** Puts every touched account and hold back, and forgets what the command created. */
     void rollback() {
         for (int i = touchCount - 1; i >= 0; i--) {
-            System.arraycopy(before, 4 * i, accounts.money, 4 * touched[i], 4);
+            System.arraycopy(before, 4 * i, accounts.money, AccountTable.at(touched[i]), 4);
         }
         for (int i = holdTouchCount - 1; i >= 0; i--) {
             int slot = touchedHolds[i];
@@ -125,7 +125,7 @@ final class UndoLog {
             held.subtract(accounts.heldHi(slot), accounts.heldLo(slot), beforeHeldHi(i), beforeHeldLo(i));
             boolean isChanged = !available.isZero() || !held.isZero();
             if (isChanged) {
-                accounts.revisions[slot]++;
+                accounts.addRevision(slot, 1);
             }
             applied.addBalance(slot, isChanged, available.hi, available.lo, held.hi, held.lo);
         }
