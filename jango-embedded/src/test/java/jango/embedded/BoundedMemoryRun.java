@@ -1,18 +1,13 @@
 package jango.embedded;
 
-import jango.engine.Applied;
-import jango.engine.Archive;
-import jango.engine.ByteWriter;
 import jango.engine.Command;
 import jango.engine.CommandCodec;
 import jango.engine.Decimal;
+import jango.engine.EncodingArchive;
 import jango.engine.Engine;
 import jango.engine.EngineListener;
-import jango.engine.HoldView;
 import jango.engine.Leg;
 import jango.engine.Outcome;
-import jango.engine.ResultCodec;
-import jango.engine.StoredResult;
 import jango.engine.port.LedgerObserver;
 
 import java.nio.file.Path;
@@ -45,7 +40,7 @@ public final class BoundedMemoryRun {
     }
 
     private static void engineAlone(int commands) {
-        Engine engine = new Engine(1 << 20, new EncodingArchive());
+        Engine engine = new Engine(1 << 20, new EncodingArchive(1 << 20));
         long seq = 0;
         for (Command command : funding()) {
             engine.apply(++seq, 0, command, EngineListener.NONE);
@@ -112,33 +107,5 @@ public final class BoundedMemoryRun {
     private static long usedMb() {
         Runtime runtime = Runtime.getRuntime();
         return (runtime.totalMemory() - runtime.freeMemory()) >> 20;
-    }
-
-    /** Encodes every result into one reused buffer, as the writer's archive does before the index: keeps nothing. */
-    private static final class EncodingArchive implements Archive {
-        private final ByteWriter out = new ByteWriter(1 << 20);
-
-        @Override
-        public StoredResult result(String commandId, long beforeSeq) {
-            return null;
-        }
-
-        @Override
-        public HoldView hold(String holdId, long beforeSeq) {
-            return null;
-        }
-
-        @Override
-        public void resultStored(Applied applied, byte[] fingerprint, int offset, int length) {
-            if (out.size() > (1 << 19)) {
-                out.reset();
-            }
-            out.writeBytes(fingerprint, offset, length);
-            ResultCodec.write(applied, out);
-        }
-
-        @Override
-        public void holdClosed(Applied applied, int index) {
-        }
     }
 }

@@ -26,7 +26,7 @@ class EngineAllocationTest {
 
     @Test
     void aWarmEngineAllocatesNothingPerCommand() {
-        Encoding archive = new Encoding();
+        EncodingArchive archive = new EncodingArchive(1 << 20);
         Engine engine = new Engine(1 << 20, archive);
         long seq = 0;
         engine.apply(++seq, 0, new Command.RegisterAsset("BTC", 8), EngineListener.NONE);
@@ -48,7 +48,7 @@ class EngineAllocationTest {
             }
             long allocated = allocatedBytes();
             for (int start = 0; start < commands.length; start += BATCH) {
-                archive.out.reset();
+                archive.startBatch();
                 for (int i = start; i < start + BATCH; i++) {
                     if ((i - start) % Engine.LOOK_AHEAD == 0) {
                         engine.lookAhead(commands, i, Math.min(start + BATCH, i + Engine.LOOK_AHEAD));
@@ -95,34 +95,5 @@ class EngineAllocationTest {
 
     private static long allocatedBytes() {
         return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
-    }
-
-    /** Results and closed holds encoded into one reused buffer, as the archives encode them; every id is new. */
-    private static final class Encoding implements Archive {
-        final ByteWriter out = new ByteWriter(1 << 20);
-
-        @Override
-        public StoredResult result(String commandId, long beforeSeq) {
-            return null;
-        }
-
-        @Override
-        public HoldView hold(String holdId, long beforeSeq) {
-            return null;
-        }
-
-        @Override
-        public void resultStored(Applied applied, byte[] fingerprint, int offset, int length) {
-            out.writeInt(length);
-            out.writeBytes(fingerprint, offset, length);
-            ResultCodec.write(applied, out);
-        }
-
-        @Override
-        public void holdClosed(Applied applied, int index) {
-            out.writeName(applied.holdId(index));
-            out.writeLong(applied.holdRemainingHi(index));
-            out.writeLong(applied.holdRemainingLo(index));
-        }
     }
 }

@@ -1,18 +1,13 @@
 package jango.bench.jmh;
 
-import jango.engine.Applied;
-import jango.engine.Archive;
-import jango.engine.ByteWriter;
 import jango.engine.Command;
 import jango.engine.CommandCodec;
+import jango.engine.EncodingArchive;
 import jango.engine.Engine;
 import jango.engine.EngineListener;
-import jango.engine.HoldView;
 import jango.engine.MemoryArchive;
 import jango.engine.Outcome;
-import jango.engine.ResultCodec;
 import jango.engine.Status;
-import jango.engine.StoredResult;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -96,7 +91,7 @@ public class EngineBench {
     private long mostCommandsInAnIteration;
     private Engine funded;
     private Engine engine;
-    private final EncodingArchive archive = new EncodingArchive();
+    private final EncodingArchive archive = new EncodingArchive(1 << 22);
     private int next;
     private long atMicros;
     private long appliedInIteration;
@@ -164,7 +159,7 @@ public class EngineBench {
 
     /** Fails the trial unless nearly all of a sample applies, and the engine's full invariants hold. */
     private void checkSampleApplies() {
-        Engine sample = funded.fork(new EncodingArchive());
+        Engine sample = funded.fork(new EncodingArchive(1 << 22));
         int sampleSize = Math.min(streamLength, 200_000);
         long seq = sample.lastSeq();
         int applied = 0;
@@ -233,49 +228,6 @@ public class EngineBench {
         if (total > 0 && applied < MIN_APPLIED_SHARE * total) {
             throw new IllegalStateException(what + ": only " + applied + " of " + total + " commands APPLIED (expected: at least "
                     + (int) (MIN_APPLIED_SHARE * 100) + " %); the benchmark would measure rejections, not work");
-        }
-    }
-
-    /**
-     * Encodes every new result (with its fingerprint) and closed hold into one buffer reused batch
-     * after batch, as the embedded archive does for the index. Lookups find nothing: every id of the
-     * stream is new, so the engine asks only on its filter's false positives.
-     */
-    static final class EncodingArchive implements Archive {
-        private final ByteWriter records = new ByteWriter(1 << 22);
-
-        void startBatch() {
-            records.reset();
-        }
-
-        @Override
-        public StoredResult result(String commandId, long beforeSeq) {
-            return null;
-        }
-
-        @Override
-        public HoldView hold(String holdId, long beforeSeq) {
-            return null;
-        }
-
-        @Override
-        public void resultStored(Applied applied, byte[] fingerprint, int offset, int length) {
-            records.writeString(applied.commandId());
-            records.writeLong(applied.seq());
-            records.writeInt(length);
-            records.writeBytes(fingerprint, offset, length);
-            ResultCodec.write(applied, records);
-        }
-
-        @Override
-        public void holdClosed(Applied applied, int index) {
-            records.writeString(applied.holdId(index));
-            records.writeLong(applied.seq());
-            records.writeString(applied.holdOwner(index));
-            records.writeString(applied.holdAsset(index));
-            records.writeLong(applied.holdRemainingHi(index));
-            records.writeLong(applied.holdRemainingLo(index));
-            records.writeByte(applied.holdState(index).ordinal());
         }
     }
 }

@@ -2,6 +2,7 @@ package jango.bench.jmh;
 
 import jango.engine.Command;
 import jango.engine.CommandCodec;
+import jango.engine.EncodingArchive;
 import jango.engine.Engine;
 import jango.engine.EngineListener;
 import jango.engine.MemoryArchive;
@@ -59,7 +60,7 @@ public final class LookAheadComparison {
         }
         double[] ratios = new double[rounds];
         for (int round = 0; round < rounds; round++) {
-            EngineBench.EncodingArchive archive = new EngineBench.EncodingArchive();
+            EncodingArchive archive = new EncodingArchive(1 << 22);
             Engine engine = funded.fork(archive);
             System.gc();
             long[] nanos = new long[2];
