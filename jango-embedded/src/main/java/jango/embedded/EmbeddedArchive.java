@@ -142,8 +142,8 @@ final class EmbeddedArchive implements Archive {
             return;
         }
         ByteWriter out = holds.begin(applied.holdId(index), applied.seq());
-        out.writeString(applied.holdOwner(index));
-        out.writeString(applied.holdAsset(index));
+        out.writeName(applied.holdOwner(index));
+        out.writeName(applied.holdAsset(index));
         out.writeLong(applied.holdAmountHi(index));
         out.writeLong(applied.holdAmountLo(index));
         out.writeLong(applied.holdRemainingHi(index));

@@ -37,7 +37,7 @@ public final class EncodingArchive implements Archive {
     @Override
     public void resultStored(Applied applied, byte[] fingerprint, int offset, int length) {
         startOverWhenHalfFull();
-        records.writeString(applied.commandId());
+        records.writeName(applied.commandId());
         records.writeLong(applied.seq());
         records.writeInt(length);
         records.writeBytes(fingerprint, offset, length);
@@ -47,10 +47,10 @@ public final class EncodingArchive implements Archive {
     @Override
     public void holdClosed(Applied applied, int index) {
         startOverWhenHalfFull();
-        records.writeString(applied.holdId(index));
+        records.writeName(applied.holdId(index));
         records.writeLong(applied.seq());
-        records.writeString(applied.holdOwner(index));
-        records.writeString(applied.holdAsset(index));
+        records.writeName(applied.holdOwner(index));
+        records.writeName(applied.holdAsset(index));
         records.writeLong(applied.holdRemainingHi(index));
         records.writeLong(applied.holdRemainingLo(index));
         records.writeByte(applied.holdState(index).ordinal());

@@ -48,7 +48,7 @@ public final class ArchiveRecords {
         ids[count] = id;
         seqs[count] = seq;
         keyStarts[count] = bytes.size();
-        bytes.writeString(id);
+        bytes.writeName(id); // command and hold ids are Names.ID-shaped (protocol ids are built of such), so ASCII
         valueStarts[count] = bytes.size();
         bytes.writeLong(seq);
         return bytes;
