@@ -32,7 +32,7 @@ final class AccountTable {
     private static final int OWNER_ASSET = 5;
     private static final int SYSTEM = 6;
 
-    private final OwnerIndex ownerIds;
+    private final NameIndex ownerIds;
     private String[] ownerNames;
     private boolean[] ownerSystem;
     private int ownerCount;
@@ -43,7 +43,7 @@ final class AccountTable {
     private int count;
 
     AccountTable() {
-        ownerIds = new OwnerIndex();
+        ownerIds = new NameIndex();
         ownerNames = new String[64];
         ownerSystem = new boolean[64];
         slotsByKey = new Long2LongHashMap(64, 0.65f, NONE);
@@ -85,7 +85,7 @@ final class AccountTable {
         return ownerIds.find(owner, hash, ownerNames);
     }
 
-    /** Reads where the owner of this hash would be found: {@link OwnerIndex#touch}. */
+    /** Reads where the owner of this hash would be found: {@link NameIndex#touch}. */
     int touchOwnerEntry(int hash) {
         return ownerIds.touch(hash, ownerNames);
     }

@@ -1,7 +1,5 @@
 package jango.engine;
 
-import org.agrona.collections.Object2IntHashMap;
-
 import java.util.Arrays;
 
 /**
@@ -9,7 +7,8 @@ import java.util.Arrays;
  * this table when its command commits (its final state goes to the {@link Archive}), so memory is
  * set by the number of open holds, never by how many holds were ever placed. The holds with an
  * expiry sit in an indexed binary heap ordered by (expiry, hold id), so a hold that closes early
- * leaves the heap at once instead of lingering until its time.
+ * leaves the heap at once instead of lingering until its time. Hold ids find their slots through a
+ * {@link NameIndex} (as owners do), so the look-ahead can read a hold's entry before looking it up.
  */
 final class HoldTable {
     static final int NONE = -1;
@@ -20,7 +19,7 @@ final class HoldTable {
     static final byte EXPIRED = 3;
     private static final HoldState[] STATES = {HoldState.OPEN, HoldState.RELEASED, HoldState.SETTLED, HoldState.EXPIRED};
 
-    private final Object2IntHashMap<String> slotsById;
+    private final NameIndex slotsById;
     private String[] ids;
     private int[] accountOf;
     /** amount hi, amount lo, remaining hi, remaining lo, per slot. */
@@ -38,7 +37,7 @@ final class HoldTable {
     private int heapSize;
 
     HoldTable() {
-        slotsById = new Object2IntHashMap<>(64, 0.65f, NONE);
+        slotsById = new NameIndex();
         ids = new String[64];
         accountOf = new int[64];
         amounts = new long[4 * 64];
@@ -51,7 +50,7 @@ final class HoldTable {
 
     /** A copy to read on another thread (snapshots). */
     private HoldTable(HoldTable from) {
-        slotsById = new Object2IntHashMap<>(from.slotsById);
+        slotsById = from.slotsById.copy();
         ids = from.ids.clone();
         accountOf = from.accountOf.clone();
         amounts = from.amounts.clone();
@@ -71,7 +70,17 @@ final class HoldTable {
     }
 
     int slot(String holdId) {
-        return slotsById.getValue(holdId);
+        return slotsById.find(holdId, holdId.hashCode(), ids);
+    }
+
+    /** {@link #slot(String)} with the id's hash already taken (the look-ahead). */
+    int slot(String holdId, int hash) {
+        return slotsById.find(holdId, hash, ids);
+    }
+
+    /** Reads where the hold of this id hash would be found: {@link NameIndex#touch}. */
+    int touchEntry(int hash) {
+        return slotsById.touch(hash, ids);
     }
 
     int count() {
@@ -99,7 +108,7 @@ final class HoldTable {
         expiresAt[slot] = expiresAtMicros;
         states[slot] = OPEN;
         heapIndex[slot] = NONE;
-        slotsById.put(holdId, slot);
+        slotsById.add(holdId.hashCode(), slot);
         count++;
         return slot;
     }
@@ -109,7 +118,7 @@ final class HoldTable {
         if (heapIndex[slot] != NONE) {
             heapRemove(heapIndex[slot]);
         }
-        slotsById.removeKey(ids[slot]);
+        slotsById.remove(ids[slot].hashCode(), slot);
         ids[slot] = null;
         if (freeCount == free.length) {
             free = Arrays.copyOf(free, freeCount * 2);

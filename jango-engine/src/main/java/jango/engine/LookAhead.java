@@ -63,6 +63,7 @@ final class LookAhead {
     private final int[] accountSlots = new int[MAX_ACCOUNTS];
     /** The holds that settlement legs and releases name, looked up ahead to be touched, not handed over. */
     private final String[] usedHoldIds = new String[MAX_ACCOUNTS];
+    private final int[] usedHoldHashes = new int[MAX_ACCOUNTS];
     private final int[] usedHoldSlots = new int[MAX_ACCOUNTS];
     /** The accounts of the command being applied, when it is the one looked at: {@code [hintFrom, hintTo)}. */
     private int hintFrom;
@@ -148,7 +149,13 @@ final class LookAhead {
             accountSlots[i] = accounts.slot(accountOwnerIds[i], accountAssets[i]);
         }
         for (int i = 0; i < usedHolds; i++) {
-            usedHoldSlots[i] = holds.slot(usedHoldIds[i]);
+            usedHoldHashes[i] = usedHoldIds[i].hashCode();
+        }
+        for (int i = 0; i < usedHolds; i++) {
+            read += holds.touchEntry(usedHoldHashes[i]);
+        }
+        for (int i = 0; i < usedHolds; i++) {
+            usedHoldSlots[i] = holds.slot(usedHoldIds[i], usedHoldHashes[i]);
         }
         int sum = read;
         for (int i = 0; i < count; i++) {

@@ -1,21 +1,22 @@
 package jango.engine;
 
 /**
- * Owner name to owner id, open addressing with linear probing over one {@code long[]}: each entry
- * is the name's {@link String#hashCode} in the high half and the id plus one in the low half (0 is
- * an empty entry), and the names themselves stay in {@link AccountTable}'s array, which a match is
+ * A name to an int, open addressing with linear probing over one {@code long[]}: owner names to
+ * owner ids ({@link AccountTable}), open hold ids to their slots ({@link HoldTable}). Each entry is
+ * the name's {@link String#hashCode} in the high half and the id plus one in the low half (0 is an
+ * empty entry); the names themselves stay in the caller's array, indexed by id, which a match is
  * checked against.
  *
  * <p>Why our own and not Agrona's {@code Object2IntHashMap}, which the engine used before: the
- * look-ahead reads the entries of the next commands' owners in a loop of its own before it looks
- * them up (docs/performance.md, "Lookups in stages"), so that their misses overlap; a library map
- * does not say where a key's entry is. An entry carries the hash, so a probe compares names only
- * when the hashes are equal, and a found entry gives the id from the same cache line.
+ * look-ahead reads the entries of the next commands' owners and holds in a loop of its own before
+ * it looks them up (docs/performance.md, "Lookups in stages"), so that their misses overlap; a
+ * library map does not say where a key's entry is. An entry carries the hash, so a probe compares
+ * names only when the hashes are equal, and a found entry gives the id from the same cache line.
  *
- * <p>At most half full; it doubles when more. Only the newest owners are ever removed (a failed
- * command's, {@link AccountTable#truncate}), with backward-shift deletion, so no tombstones build up.
+ * <p>At most half full; it doubles when more. Removal (a failed command's new owners, every hold
+ * that closes) is backward-shift deletion, so no tombstones build up in a table that churns.
  */
-final class OwnerIndex {
+final class NameIndex {
     static final int NONE = -1;
 
     private long[] entries;
@@ -23,18 +24,18 @@ final class OwnerIndex {
     private int shift;
     private int size;
 
-    OwnerIndex() {
+    NameIndex() {
         this(new long[64]);
     }
 
-    private OwnerIndex(long[] entries) {
+    private NameIndex(long[] entries) {
         this.entries = entries;
         this.mask = entries.length - 1;
         this.shift = Integer.numberOfLeadingZeros(mask);
     }
 
-    OwnerIndex copy() {
-        OwnerIndex copy = new OwnerIndex(entries.clone());
+    NameIndex copy() {
+        NameIndex copy = new NameIndex(entries.clone());
         copy.size = size;
         return copy;
     }
@@ -44,8 +45,8 @@ final class OwnerIndex {
         return (hash * 0x9e3779b9) >>> shift & mask;
     }
 
-    /** The owner's id, or {@link #NONE}. */
-    int find(String owner, int hash, String[] names) {
+    /** The id of {@code name} (whose hash is {@code hash}), or {@link #NONE}; {@code names[id]} is each id's name. */
+    int find(String name, int hash, String[] names) {
         for (int i = home(hash); ; i = (i + 1) & mask) {
             long entry = entries[i];
             if (entry == 0) {
@@ -53,8 +54,8 @@ final class OwnerIndex {
             }
             if ((int) (entry >>> 32) == hash) {
                 int id = (int) entry - 1;
-                String name = names[id];
-                if (name == owner || name.equals(owner)) {
+                String found = names[id];
+                if (found == name || found.equals(name)) {
                     return id;
                 }
             }
@@ -74,7 +75,7 @@ final class OwnerIndex {
         return (int) entry;
     }
 
-    /** Adds an owner the caller found absent. */
+    /** Adds a name the caller found absent. */
     void add(int hash, int id) {
         if (2 * (size + 1) > entries.length) {
             grow();
@@ -103,13 +104,13 @@ final class OwnerIndex {
         }
     }
 
-    /** Removes the owner of this hash and id; the entries after it in its run move back over the gap. */
+    /** Removes the name of this hash and id; the entries after it in its run move back over the gap. */
     void remove(int hash, int id) {
         long wanted = ((long) hash << 32) | (id + 1L);
         int gap = home(hash);
         while (entries[gap] != wanted) {
             if (entries[gap] == 0) {
-                throw new IllegalStateException("owner id " + id + " is not in the index");
+                throw new IllegalStateException("id " + id + " is not in the index");
             }
             gap = (gap + 1) & mask;
         }
