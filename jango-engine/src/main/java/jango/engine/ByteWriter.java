@@ -10,9 +10,10 @@ import java.util.Arrays;
  * A growable big-endian byte buffer for the log and snapshot codecs; reusable after {@link #reset()}.
  *
  * <p>Numbers go in through byte-array views ({@link MethodHandles#byteArrayViewVarHandle}): one
- * bounds check and one store where writing byte by byte took eight of each. The writer encodes every
- * result this way on its thread (13 longs for a transfer's), where the byte-by-byte form was about
- * a tenth of the engine's time at 10,000 accounts (docs/performance.md).
+ * bounds check and one store where writing byte by byte took eight of each. Measured alone, within
+ * the noise of the engine's benchmark (docs/performance.md, fourteenth session); kept because it is
+ * no slower and says what it does. What did count is {@link #writeName}: ids, owners and assets are
+ * ASCII by their shape, and checking each character again was most of the gain measured there.
  */
 public final class ByteWriter {
     private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
