@@ -33,6 +33,22 @@ class NamesTest {
         }
     }
 
+    /**
+     * {@link ByteWriter#writeName} copies a name's chars as single bytes without looking at them,
+     * which is right only while every shape admits ASCII alone: widening a shape to other
+     * characters must fail here first.
+     */
+    @Test
+    void everyShapeAdmitsOnlyAscii() {
+        for (Names.Shape shape : List.of(Names.ASSET, Names.OWNER, Names.ID)) {
+            for (char c = 0; c < Character.MAX_VALUE; c++) {
+                if (shape.matches("A" + c) || shape.matches(String.valueOf(c))) {
+                    assertThat((int) c).as(shape + " admits char " + (int) c).isLessThan(0x80);
+                }
+            }
+        }
+    }
+
     @Test
     void unpairedSurrogatesAreFoundAndPairsAreFine() {
         assertThat(Names.unpairedSurrogate("plain text")).isEqualTo(-1);
