@@ -66,6 +66,8 @@ public final class DistributedLedger implements Ledger {
 
     private final DistributedConfig config;
     private final ShardStore store;
+    /** The store for the API's reads: their own connections, never a writer's (ShardStore.forReads). */
+    private final ShardStore reads;
     private final Shards shards;
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<String, byte[]> replies;
@@ -104,6 +106,7 @@ public final class DistributedLedger implements Ledger {
                               LedgerObserver observer) {
         this.config = config;
         this.store = store;
+        this.reads = store.forReads();
         this.shards = new Shards(shardCount);
         this.assets = new LiveAssets(store);
         this.producer = new KafkaProducer<>(producerProperties(config));
@@ -320,7 +323,7 @@ public final class DistributedLedger implements Ledger {
             // A release names only its hold: route it to the hold's shard. An unknown hold goes to the
             // shard of its id, which records UNKNOWN_HOLD; a later retry elsewhere finds that result.
             String holdId = ((Command.Release) command).holdId();
-            HoldView hold = readStore(() -> store.hold(holdId));
+            HoldView hold = readStore(() -> reads.hold(holdId));
             owner = hold == null ? holdId : hold.account();
         }
         int shard = shards.of(owner);
@@ -474,7 +477,7 @@ public final class DistributedLedger implements Ledger {
 
     @Override
     public Result result(String commandId) {
-        StoredResult stored = readStore(() -> store.result(commandId));
+        StoredResult stored = readStore(() -> reads.result(commandId));
         return stored == null ? null : stored.result();
     }
 
@@ -485,7 +488,7 @@ public final class DistributedLedger implements Ledger {
      */
     @Override
     public List<Result> results(List<String> commandIds) {
-        Map<String, StoredResult> stored = readStore(() -> store.results(commandIds));
+        Map<String, StoredResult> stored = readStore(() -> reads.results(commandIds));
         List<Result> results = new ArrayList<>(commandIds.size());
         for (String id : commandIds) {
             StoredResult found = stored.get(id);
@@ -496,22 +499,22 @@ public final class DistributedLedger implements Ledger {
 
     @Override
     public StoredResult knownResult(String commandId) {
-        return readStore(() -> store.result(commandId));
+        return readStore(() -> reads.result(commandId));
     }
 
     @Override
     public List<BalanceView> balances(String owner, String asset) {
-        return readStore(() -> store.balances(owner, asset));
+        return readStore(() -> reads.balances(owner, asset));
     }
 
     @Override
     public HoldView hold(String holdId) {
-        return readStore(() -> store.hold(holdId));
+        return readStore(() -> reads.hold(holdId));
     }
 
     @Override
     public HistoryPage history(String owner, String asset, int limit, String cursor) {
-        return readStore(() -> store.history(owner, asset, limit, cursor));
+        return readStore(() -> reads.history(owner, asset, limit, cursor));
     }
 
     @Override
@@ -588,7 +591,7 @@ public final class DistributedLedger implements Ledger {
 
     @Override
     public List<String> userOwners(String after, int limit) {
-        return readStore(() -> store.userOwners(after, limit));
+        return readStore(() -> reads.userOwners(after, limit));
     }
 
     private static <T> T readStore(java.util.function.Supplier<T> read) {

@@ -24,6 +24,7 @@ import java.sql.Statement;
 final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
     static final String POOL_NAME = "jango-pg";
+    static final String READ_POOL_NAME = "jango-pg-reads";
     private static final int MAX_MESSAGE_CHARS = 500;
 
     @FunctionalInterface
@@ -37,35 +38,9 @@ final class Database implements AutoCloseable {
         this.pool = pool;
     }
 
-    /** Opens the pool and migrates the schema (Flyway, db/migration). */
+    /** Opens the pool of the writers, the relay and the shards' loads, and migrates the schema (Flyway, db/migration). */
     static Database open(PgConfig config) {
-        HikariConfig hikari = new HikariConfig();
-        hikari.setPoolName(POOL_NAME);
-        hikari.setJdbcUrl(config.jdbcUrl());
-        hikari.setUsername(config.user());
-        hikari.setPassword(config.password());
-        hikari.setMaximumPoolSize(config.poolSize());
-        hikari.setMinimumIdle(Math.min(2, config.poolSize()));
-        hikari.setAutoCommit(false);
-        hikari.setConnectionTimeout(config.connectionTimeoutMs());
-        hikari.setValidationTimeout(Math.min(config.connectionTimeoutMs(), 5_000));
-        // Batched INSERTs go as multi-row INSERTs: a batch is a few round trips, not one per row.
-        hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
-        hikari.addDataSourceProperty("socketTimeout", String.valueOf(Math.ceilDiv(config.socketTimeoutMs(), 1_000)));
-        hikari.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, Math.ceilDiv(config.connectionTimeoutMs(), 1_000))));
-        hikari.addDataSourceProperty("tcpKeepAlive", "true");
-        hikari.addDataSourceProperty("ApplicationName", "jango");
-        // A writer frozen mid-transaction (SIGSTOP, a long GC pause) must not hold its shard row's lock
-        // forever: the server ends its session after 5 idle seconds, so the shard's new owner can take
-        // the epoch; the frozen writer's commit then fails and it finds itself fenced. No statement
-        // waits for a lock longer than 20 s either: it fails as unavailable and is retried.
-        hikari.addDataSourceProperty("options", "-c idle_in_transaction_session_timeout=5000 -c lock_timeout=20000");
-        HikariDataSource pool;
-        try {
-            pool = new HikariDataSource(hikari);
-        } catch (RuntimeException e) {
-            throw new ShardStore.Unavailable("cannot connect to " + config.safeUrl() + ": " + rootMessage(e), e);
-        }
+        HikariDataSource pool = pool(config, POOL_NAME, config.poolSize());
         try {
             var result = Flyway.configure()
                     .dataSource(pool)
@@ -80,6 +55,44 @@ final class Database implements AutoCloseable {
             throw new ShardStore.Unavailable("schema migration of " + config.safeUrl() + " failed: " + rootMessage(e), e);
         }
         return new Database(pool);
+    }
+
+    /**
+     * Opens the pool of the API's reads, apart from {@link #open}'s: with one pool for both, a burst
+     * of reads took the connections a writer waited for, and the writer counted the wait against its
+     * retries like an outage (found in a review, 2026-12-02). The schema is {@link #open}'s to migrate.
+     */
+    static Database openReads(PgConfig config) {
+        return new Database(pool(config, READ_POOL_NAME, config.readPoolSize()));
+    }
+
+    private static HikariDataSource pool(PgConfig config, String name, int size) {
+        HikariConfig hikari = new HikariConfig();
+        hikari.setPoolName(name);
+        hikari.setJdbcUrl(config.jdbcUrl());
+        hikari.setUsername(config.user());
+        hikari.setPassword(config.password());
+        hikari.setMaximumPoolSize(size);
+        hikari.setMinimumIdle(Math.min(2, size));
+        hikari.setAutoCommit(false);
+        hikari.setConnectionTimeout(config.connectionTimeoutMs());
+        hikari.setValidationTimeout(Math.min(config.connectionTimeoutMs(), 5_000));
+        // Batched INSERTs go as multi-row INSERTs: a batch is a few round trips, not one per row.
+        hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
+        hikari.addDataSourceProperty("socketTimeout", String.valueOf(Math.ceilDiv(config.socketTimeoutMs(), 1_000)));
+        hikari.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, Math.ceilDiv(config.connectionTimeoutMs(), 1_000))));
+        hikari.addDataSourceProperty("tcpKeepAlive", "true");
+        hikari.addDataSourceProperty("ApplicationName", "jango");
+        // A writer frozen mid-transaction (SIGSTOP, a long GC pause) must not hold its shard row's lock
+        // forever: the server ends its session after 5 idle seconds, so the shard's new owner can take
+        // the epoch; the frozen writer's commit then fails and it finds itself fenced. No statement
+        // waits for a lock longer than 20 s either: it fails as unavailable and is retried.
+        hikari.addDataSourceProperty("options", "-c idle_in_transaction_session_timeout=5000 -c lock_timeout=20000");
+        try {
+            return new HikariDataSource(hikari);
+        } catch (RuntimeException e) {
+            throw new ShardStore.Unavailable("cannot connect to " + config.safeUrl() + ": " + rootMessage(e), e);
+        }
     }
 
     /**

@@ -32,6 +32,11 @@ import java.util.Set;
  * position, each batch committed in one transaction behind an epoch check (see {@link CommitWriter}
  * for why the fencing update comes first). Thread-safe: every call borrows a pooled connection for
  * one transaction. Opening migrates the schema (Flyway, {@code db/migration}).
+ *
+ * <p>Two pools: the writers, the relay and the shards' loads take {@code database}'s connections;
+ * the API's reads take {@code reads}' (those only the API makes always, and {@link #results} through
+ * {@link #forReads}, since the writers' prefetch makes it too), so no burst of reads makes a writer
+ * wait for a connection.
  */
 public final class PgShardStore implements ShardStore {
     private static final Logger log = LoggerFactory.getLogger(PgShardStore.class);
@@ -52,19 +57,32 @@ public final class PgShardStore implements ShardStore {
     private static final long SLOW_COMMIT_MICROS = 1_000_000;
 
     private final Database database;
+    private final Database reads;
     private final String url;
+    /** The same store with {@code reads} for {@code database}; this one itself for a view. */
+    private final PgShardStore forReads;
     /** Fixed once set by {@link #init}; 0 until it is known. */
     private volatile int shardCount;
 
-    private PgShardStore(Database database, String url) {
+    private PgShardStore(Database database, Database reads, String url) {
         this.database = database;
+        this.reads = reads;
         this.url = url;
+        this.forReads = database == reads ? this : new PgShardStore(reads, reads, url);
     }
 
     /** Connects, migrates the schema and returns the store. @throws Unavailable when the database cannot be reached */
     public static PgShardStore open(PgConfig config) {
         Objects.requireNonNull(config, "config");
-        return new PgShardStore(Database.open(config), config.safeUrl());
+        Database database = Database.open(config);
+        Database reads;
+        try {
+            reads = Database.openReads(config);
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
+        return new PgShardStore(database, reads, config.safeUrl());
     }
 
     public static PgShardStore open(String jdbcUrl, String user, String password) {
@@ -203,7 +221,7 @@ public final class PgShardStore implements ShardStore {
         if (limit < 1 || limit > MAX_OUTBOX_PAGE) {
             throw new IllegalArgumentException("limit: " + limit + " (expected: 1.." + MAX_OUTBOX_PAGE + ")");
         }
-        return database.transaction("read of owners", connection -> {
+        return reads.transaction("read of owners", connection -> {
             List<String> owners = new ArrayList<>();
             // One index range scan (balances_by_owner), skipping system owners, which sort among the users.
             try (PreparedStatement select = connection.prepareStatement(
@@ -352,7 +370,7 @@ public final class PgShardStore implements ShardStore {
         if (commandIds.isEmpty()) {
             return Map.of();
         }
-        return database.read("read of " + commandIds.size() + " results with their shards", connection -> {
+        return reads.read("read of " + commandIds.size() + " results with their shards", connection -> {
             Map<String, ShardResult> found = new HashMap<>();
             try (PreparedStatement select = connection.prepareStatement(
                     "SELECT command_id, shard, fingerprint, result, pending_attempt FROM results WHERE command_id = ANY (?)")) {
@@ -454,7 +472,7 @@ public final class PgShardStore implements ShardStore {
     @Override
     public List<BalanceView> balances(String owner, String asset) {
         Objects.requireNonNull(owner, "owner");
-        return database.read("read of " + owner + "'s balances", connection -> {
+        return reads.read("read of " + owner + "'s balances", connection -> {
             // A user owner has one row per asset; a system owner one per shard it was touched on, summed here.
             String sql = "SELECT asset, SUM(available) AS available, SUM(held) AS held, SUM(revision)::bigint AS revision"
                     + " FROM balances WHERE owner = ?" + (asset == null ? "" : " AND asset = ?")
@@ -479,7 +497,7 @@ public final class PgShardStore implements ShardStore {
     @Override
     public HoldView hold(String holdId) {
         Objects.requireNonNull(holdId, "holdId");
-        return database.read("read of hold " + holdId, connection -> {
+        return reads.read("read of hold " + holdId, connection -> {
             try (PreparedStatement select = connection.prepareStatement("""
                     SELECT hold_id, account, asset, amount, remaining, expires_at_micros, state, locked
                     FROM holds WHERE hold_id = ?""")) {
@@ -494,7 +512,7 @@ public final class PgShardStore implements ShardStore {
     @Override
     public StoredResult result(String commandId) {
         Objects.requireNonNull(commandId, "commandId");
-        return database.read("read of the result of " + commandId, connection -> {
+        return reads.read("read of the result of " + commandId, connection -> {
             try (PreparedStatement select = connection.prepareStatement("""
                     SELECT command_id, fingerprint, result, pending_attempt FROM results
                     WHERE command_id = ? AND pending_attempt IS NULL""")) {
@@ -509,14 +527,14 @@ public final class PgShardStore implements ShardStore {
     @Override
     public HistoryPage history(String owner, String asset, int limit, String cursor) {
         HistoryCursor.Position after = HistoryQuery.check(owner, asset, limit, cursor);
-        return database.read("read of " + owner + "'s history",
+        return reads.read("read of " + owner + "'s history",
                 connection -> HistoryQuery.page(connection, owner, asset, limit, after));
     }
 
     @Override
     public StateSummary stateSummary() {
         long startNanos = System.nanoTime();
-        StateSummary summary = database.snapshot("audit of all shards", StateAudit::summarize);
+        StateSummary summary = reads.snapshot("audit of all shards", StateAudit::summarize);
         long ms = (System.nanoTime() - startNanos) / 1_000_000;
         if (summary.invariantsHold()) {
             log.info("event=pg_audit seq={} state_hash={} ms={}", summary.seq(), summary.stateHash(), ms);
@@ -528,8 +546,22 @@ public final class PgShardStore implements ShardStore {
     }
 
     @Override
+    public ShardStore forReads() {
+        return forReads;
+    }
+
+    /** The pool of the API's reads, for tests. */
+    Database readDatabase() {
+        return reads;
+    }
+
+    @Override
     public void close() {
+        if (forReads == this) {
+            return; // the view: its store closes the pools
+        }
         database.close();
+        reads.close();
         log.info("event=pg_store_closed url={}", url);
     }
 

@@ -103,6 +103,52 @@ class PgShardStoreTest {
         }
     }
 
+    /**
+     * The API's reads have a pool of their own: with every read connection taken (a burst of reads),
+     * a writer still acquires its shard, prefetches and commits batches, and it is the next read that
+     * waits for a connection and fails as unavailable after the connection timeout (1 s here). With
+     * one pool for both, the writer waited and failed (found in a review, 2026-12-02).
+     */
+    @Test
+    void aBurstOfReadsLeavesTheWritersConnectionsFree(TestInfo test) throws Exception {
+        newStore(test).init(1);
+        PgShardStore store = open(config.withPoolSize(2).withReadPoolSize(1)); // the migration takes two
+        CountDownLatch taken = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService reader = Executors.newSingleThreadExecutor();
+        try {
+            Future<Object> burst = reader.submit(() -> store.readDatabase().read("a long read", connection -> {
+                taken.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return null;
+            }));
+            assertThat(taken.await(10, TimeUnit.SECONDS)).isTrue();
+
+            ShardDriver writer = start(store, 0, "w", 7); // acquire, load and a first commit
+            for (int batch = 0; batch < 3; batch++) {
+                store.commit(writer.batch(50)); // each prefetches through the writers' pool
+            }
+            assertThat(store.shardRows().get(0).lastSeq()).isEqualTo(writer.engine().lastSeq());
+            assertThatThrownBy(() -> store.balances("u1", null)).isInstanceOf(ShardStore.Unavailable.class)
+                    .hasMessageContaining("balances");
+            assertThatThrownBy(() -> store.forReads().results(List.of("x"))).isInstanceOf(ShardStore.Unavailable.class);
+
+            release.countDown();
+            burst.get(10, TimeUnit.SECONDS);
+            assertReadsMatch(store.forReads(), List.of(writer));
+        } finally {
+            release.countDown();
+            reader.shutdownNow();
+        }
+        store.forReads().close(); // the view closes nothing: its store still reads and writes
+        assertThat(store.forReads().balances("nobody", null)).isEmpty();
+        assertThat(store.shardCount()).isEqualTo(1);
+    }
+
     /** A store on a database of its own, named after the test. */
     private PgShardStore newStore(TestInfo test) {
         if (config == null) {

@@ -166,6 +166,16 @@ public interface ShardStore extends AutoCloseable {
     /** Conservation over all shards (including {@code @clearing}), held = open holds, and a hash of all state. */
     StateSummary stateSummary();
 
+    /**
+     * The same store for the API's reads, on connections of their own where the store has a pool:
+     * a burst of reads (a client checking its results, a page of history) then cannot keep a writer
+     * or the relay waiting for a connection, which a writer would count against its retries like an
+     * outage. Closing the store closes both; closing this view does nothing.
+     */
+    default ShardStore forReads() {
+        return this;
+    }
+
     @Override
     void close();
 
