@@ -48,8 +48,8 @@ final class Database implements AutoCloseable {
                     .load()
                     .migrate();
             String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
-            log.info("event=pg_store_opened url={} pool_size={} schema_version={} migrations_applied={}",
-                    config.safeUrl(), config.poolSize(), version, result.migrationsExecuted);
+            log.info("event=pg_store_opened url={} pool_size={} read_pool_size={} schema_version={} migrations_applied={}",
+                    config.safeUrl(), config.poolSize(), config.readPoolSize(), version, result.migrationsExecuted);
         } catch (RuntimeException e) {
             pool.close();
             throw new ShardStore.Unavailable("schema migration of " + config.safeUrl() + " failed: " + rootMessage(e), e);
