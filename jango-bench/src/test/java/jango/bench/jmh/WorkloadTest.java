@@ -46,6 +46,45 @@ class WorkloadTest {
         }
     }
 
+    /**
+     * Every name a command carries is an object of its own, as a request's parser makes it: none is
+     * the funding's object nor another command's, so no lookup in the engine ends at an identity check.
+     */
+    @Test
+    void namesAreObjectsOfTheirOwnAsAParserMakesThem() {
+        Workload workload = new Workload(4, USERS);
+        java.util.IdentityHashMap<String, Boolean> seen = new java.util.IdentityHashMap<>();
+        for (Command command : workload.funding()) {
+            if (command instanceof Command.Deposit deposit) {
+                seen.put(deposit.account(), true);
+                seen.put(deposit.asset(), true);
+            }
+        }
+        seen.put(Workload.FEES, true);
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            for (Command command : java.util.List.of(workload.nextTransfer(), workload.nextExchangeCommand())) {
+                switch (command) {
+                    case Command.Transfer t -> t.legs().forEach(leg -> {
+                        names.add(leg.from());
+                        names.add(leg.to());
+                        names.add(leg.asset());
+                        if (leg.holdId() != null) {
+                            names.add(leg.holdId());
+                        }
+                    });
+                    case Command.PlaceHold h -> names.addAll(java.util.List.of(h.account(), h.asset(), h.holdId()));
+                    case Command.Release r -> names.add(r.holdId());
+                    default -> throw new AssertionError("unexpected " + command);
+                }
+            }
+        }
+        assertThat(names).hasSizeGreaterThan(10_000);
+        for (String name : names) {
+            assertThat(seen.put(name, true)).as("%s is an object of its own", name).isNull();
+        }
+    }
+
     @Test
     void amountsAreWrittenAsAClientWould() {
         assertThat(Workload.decimal(50_000_000, 8)).isEqualTo(new Decimal(Int128.of(5), 1));
